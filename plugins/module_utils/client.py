@@ -1,0 +1,320 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one ConnectWise Manage REST client: auth, codebase discovery, paging, retries, errors."""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import ipaddress
+import random
+import re
+import time
+from urllib.parse import urlsplit
+
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.version import COLLECTION_VERSION
+
+try:
+    import requests
+    from urllib3.exceptions import NewConnectionError
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # reported by the module through missing_required_lib
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+API_ROOT = "apis/3.0"
+FALLBACK_CODEBASE = "v4_6_release/"
+MAX_PAGE_SIZE = 1000
+MAX_RETRY_AFTER = 120.0
+USER_AGENT = "msp.connectwise/%s (Ansible collection)" % COLLECTION_VERSION
+_RETRY_STATUSES = (502, 503, 504)
+_API_VERSION = re.compile(r"^\d{4}\.\d{1,2}$")
+# Codebases found per (site, company) in this process, so that a process serving many tasks asks once.
+_CODEBASES = {}
+
+
+def is_loopback(host):
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_site(site):
+    """``api-na.myconnectwise.net`` or a full URL -> ``scheme://host[:port][/prefix]``; plain http only to loopback."""
+    if not site or not str(site).strip():
+        raise ConfigurationError("site", "is required: set it to the API host (e.g. api-na.myconnectwise.net) or CW_SITE")
+    text = str(site).strip()
+    if "://" not in text:
+        text = "https://" + text
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError("site", "%r is not a host name or an http(s) URL" % site)
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigurationError(
+            "site", "refusing to send ConnectWise credentials over plain http to %s; use https:// "
+            "(plain http is allowed only to a loopback address such as a local simulator)" % parts.hostname)
+    prefix = parts.path.rstrip("/")
+    return "%s://%s%s" % (parts.scheme, parts.netloc, prefix)
+
+
+class Reply:
+    """A decoded answer: status, JSON data (None for 204) and the response headers."""
+
+    def __init__(self, status, data, headers, links):
+        self.status = status
+        self.data = data
+        self.headers = headers
+        self.links = links
+
+
+class ConnectWiseClient:
+    """One tenant, one API member's keys, one keep-alive session."""
+
+    def __init__(self, site, company_id, public_key, private_key, client_id, api_version="2025.8",
+                 validate_certs=True, timeout=30, retries=5, backoff=1.0, sleep=time.sleep):
+        if not company_id:
+            raise ConfigurationError("company_id", "is required: set it to the ConnectWise login company id or CW_COMPANY_ID")
+        for name, value in (("public_key", public_key), ("private_key", private_key)):
+            if not value:
+                raise ConfigurationError(name, "is required: set it or CW_%s to the API member's key" % name.upper())
+        if not client_id:
+            raise ConfigurationError("client_id", "is required by ConnectWise on every request: set it or CW_CLIENT_ID "
+                                     "to the integration's clientId GUID")
+        if not _API_VERSION.match(str(api_version or "")):
+            raise ConfigurationError("api_version", "%r is not a ConnectWise API version such as 2025.8" % (api_version,))
+        if retries is None or int(retries) < 0:
+            raise ConfigurationError("retries", "must be 0 or more")
+        if not HAS_REQUESTS:
+            raise ConfigurationError("requests", "the Python library requests is required: pip install requests")
+        self.site = normalise_site(site)
+        self.company_id = str(company_id)
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.backoff = float(backoff)
+        self.api_version = str(api_version)
+        self._sleep = sleep
+        self._secrets = (private_key, public_key, client_id)
+        token = base64.b64encode(("%s+%s:%s" % (company_id, public_key, private_key)).encode("utf-8")).decode("ascii")
+        self._secrets += (token,)
+        self._keys = (public_key, private_key, client_id)
+        self.session = requests.Session()
+        self.session.verify = bool(validate_certs)
+        self.session.headers.update({
+            "Authorization": "Basic " + token,
+            "clientId": client_id,
+            "Accept": "application/vnd.connectwise.com+json; version=%s" % self.api_version,
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+        })
+        self.codebase = None
+        self.is_cloud = None
+        self.company_info = None
+        self.requests_sent = 0
+        self.retries_taken = 0
+
+    # -- connection -------------------------------------------------------------------------
+
+    def as_member(self, public_key, private_key):
+        """A client for the same tenant acting as another member (to verify what that member sees)."""
+        other = ConnectWiseClient(self.site, self.company_id, public_key, private_key, self._keys[2], self.api_version,
+                                  self.session.verify, self.timeout, self.retries, self.backoff, self._sleep)
+        other.codebase, other.is_cloud, other.company_info = self.codebase, self.is_cloud, self.company_info
+        return other
+
+    @property
+    def base_url(self):
+        if self.codebase is None:
+            self.discover()
+        return "%s/%s%s" % (self.site, self.codebase, API_ROOT)
+
+    def discover(self):
+        """Find the codebase once with the unauthenticated company-info call; fall back to v4_6_release/."""
+        key = (self.site, self.company_id.lower())
+        if key in _CODEBASES:
+            self.codebase, self.is_cloud, self.company_info = _CODEBASES[key]
+            return self.codebase
+        url = "%s/login/companyinfo/%s" % (self.site, requests.utils.quote(self.company_id, safe=""))
+        path = "/login/companyinfo/%s" % self.company_id
+        response = self._send("GET", url, path, headers={"Authorization": None, "clientId": None, "Accept": "application/json"})
+        info = None
+        if response.status_code == 200:
+            try:
+                info = response.json()
+            except ValueError:
+                info = None
+        if isinstance(info, dict) and info.get("Codebase"):
+            codebase = str(info["Codebase"]).strip("/") + "/"
+            self.is_cloud = info.get("IsCloud")
+        elif response.status_code in (200, 404):
+            codebase, info = FALLBACK_CODEBASE, None
+        else:
+            raise self._error("GET", path, response)
+        self.codebase, self.company_info = codebase, info
+        _CODEBASES[key] = (self.codebase, self.is_cloud, self.company_info)
+        return self.codebase
+
+    # -- requests ---------------------------------------------------------------------------
+
+    def request(self, method, path, params=None, json=None, headers=None, ok=(200, 201, 204)):
+        """Send one API call (with retries) and decode it; any other status raises ConnectWiseError."""
+        method = method.upper()
+        url = path if path.startswith(("http://", "https://")) else self.base_url + "/" + path.lstrip("/")
+        shown = self._display_path(url)
+        response = self._send(method, url, shown, params=params, json=json, headers=headers)
+        if response.status_code not in ok:
+            raise self._error(method, shown, response)
+        data = None
+        if response.status_code != 204 and response.content:
+            try:
+                data = response.json()
+            except ValueError:
+                raise ConnectWiseError("the answer is not JSON: check that site points at the ConnectWise API host",
+                                       method=method, path=shown, status=response.status_code).scrub(self._secrets)
+        return Reply(response.status_code, data, response.headers, response.links)
+
+    def get(self, path, params=None):
+        return self.request("GET", path, params=params).data
+
+    def post(self, path, body, headers=None):
+        return self.request("POST", path, json=body, headers=headers).data
+
+    def patch(self, path, operations):
+        """JSON Patch (never PUT): only the fields that differ are sent."""
+        if not isinstance(operations, list) or not operations:
+            raise ValueError("a PATCH needs a non-empty list of JSON Patch operations")
+        return self.request("PATCH", path, json=operations).data
+
+    def delete(self, path):
+        self.request("DELETE", path)
+
+    def count(self, path, conditions=None):
+        params = {"conditions": conditions} if conditions else None
+        return int((self.get(path.rstrip("/") + "/count", params=params) or {}).get("count", 0))
+
+    def get_all(self, path, conditions=None, params=None, page_size=MAX_PAGE_SIZE, max_pages=200):
+        """Every record of a list endpoint: pageSize 1000, following Link rel=next, guarded against loops."""
+        query = dict(params or {})
+        query["pageSize"] = min(int(page_size), MAX_PAGE_SIZE)
+        query.setdefault("page", 1)
+        if conditions:
+            query["conditions"] = conditions
+        records, seen, url = [], set(), path
+        for _page in range(max_pages):
+            followed_links = bool(seen)
+            reply = self.request("GET", url, params=query)
+            batch = reply.data or []
+            if not isinstance(batch, list):
+                raise ConnectWiseError("expected a list", method="GET", path=self._display_path(url), status=reply.status)
+            records.extend(batch)
+            next_url = (reply.links.get("next") or {}).get("url")
+            if next_url:
+                if not next_url.startswith(self.site + "/"):
+                    raise ConnectWiseError("refusing to follow a paging link to another host",
+                                           method="GET", path=self._display_path(url), status=reply.status)
+                if next_url in seen:
+                    raise ConnectWiseError("the server's paging links loop", method="GET", path=self._display_path(url))
+                seen.add(next_url)
+                url, query = next_url, None
+            elif batch and not followed_links and len(batch) >= int(query["pageSize"]):
+                # No Link header (some endpoints omit it): a full page means there may be another.
+                query["page"] = int(query["page"]) + 1
+            else:
+                return records
+        raise ConnectWiseError("more than %d pages: stopped to avoid a runaway loop" % max_pages,
+                               method="GET", path=self._display_path(path))
+
+    def get_one(self, path, conditions):
+        """The single record matching ``conditions``, or None."""
+        reply = self.request("GET", path, params={"conditions": conditions, "pageSize": 2, "page": 1})
+        records = reply.data or []
+        if len(records) > 1:
+            raise ConnectWiseError("more than one record matches %s" % conditions, method="GET", path=path)
+        return records[0] if records else None
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _display_path(self, url):
+        """The path a user recognises (after /apis/3.0), never the query string."""
+        path = urlsplit(url).path
+        marker = "/" + API_ROOT
+        return path.split(marker, 1)[1] if marker in path else path
+
+    def _send(self, method, url, shown, params=None, json=None, headers=None):
+        attempt = 0
+        while True:
+            try:
+                self.requests_sent += 1
+                response = self.session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                if attempt < self.retries and self._retryable_exception(method, exc):
+                    self._wait(self._backoff(attempt))
+                    attempt += 1
+                    continue
+                raise self._transport_error(method, shown, exc, attempt)
+            if response.status_code == 429 and attempt < self.retries:
+                self._wait(self._retry_after(response, attempt))
+            elif response.status_code in _RETRY_STATUSES and method != "POST" and attempt < self.retries:
+                self._wait(self._backoff(attempt))
+            else:
+                response.retries = attempt
+                return response
+            attempt += 1
+
+    def _wait(self, seconds):
+        self.retries_taken += 1
+        self._sleep(seconds)
+
+    @staticmethod
+    def _retryable_exception(method, exc):
+        """Timeouts and resets are retried; a POST only when it cannot have reached the server."""
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return True
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            if isinstance(reason, NewConnectionError):
+                return True
+            return method != "POST"
+        if isinstance(exc, requests.exceptions.Timeout):
+            return method != "POST"
+        return False
+
+    def _backoff(self, attempt):
+        return min(60.0, self.backoff * (2 ** attempt)) * (0.5 + random.random() / 2)
+
+    def _retry_after(self, response, attempt):
+        value = response.headers.get("Retry-After")
+        if value:
+            try:
+                return min(MAX_RETRY_AFTER, max(0.0, float(value)))
+            except ValueError:
+                parsed = email.utils.parsedate_to_datetime(value) if value else None
+                if parsed is not None:
+                    return min(MAX_RETRY_AFTER, max(0.0, parsed.timestamp() - time.time()))
+        return self._backoff(attempt)
+
+    def _transport_error(self, method, shown, exc, attempt):
+        if isinstance(exc, requests.exceptions.SSLError):
+            why = "TLS certificate check failed (validate_certs: false only for a lab server)"
+        elif isinstance(exc, requests.exceptions.Timeout):
+            why = "no answer within %ss (timeout)" % self.timeout
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            why = "cannot reach %s: check site (CW_SITE) and the network" % self.site
+        else:
+            why = exc.__class__.__name__
+        if method == "POST" and not self._retryable_exception(method, exc):
+            why += "; the POST was not retried because it may have been processed: re-run, the modules read before they write"
+        return ConnectWiseError(why, method=method, path=shown, retries=attempt).scrub(self._secrets)
+
+    def _error(self, method, shown, response):
+        try:
+            body = response.json()
+        except ValueError:
+            body = {"message": (response.text or "")[:200] or response.reason}
+        return ConnectWiseError.from_response(method, shown, response.status_code, body, retries=getattr(response, "retries", 0),
+                                              is_cloud=self.is_cloud).scrub(self._secrets)
+

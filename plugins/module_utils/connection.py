@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection options (one argument spec, each with its CW_* environment fallback) and the module wrapper."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectWiseClient
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.plan import finish
+
+# These environment variable names are a contract: the AWX credential type injects exactly them.
+CONNECTION_ARGSPEC = {
+    "site": {"type": "str", "required": True, "fallback": (env_fallback, ["CW_SITE"])},
+    "company_id": {"type": "str", "required": True, "fallback": (env_fallback, ["CW_COMPANY_ID"])},
+    "public_key": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["CW_PUBLIC_KEY"])},
+    "private_key": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["CW_PRIVATE_KEY"])},
+    "client_id": {"type": "str", "required": True, "fallback": (env_fallback, ["CW_CLIENT_ID"])},
+    "api_version": {"type": "str", "default": "2025.8", "fallback": (env_fallback, ["CW_API_VERSION"])},
+    "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["CW_VALIDATE_CERTS"])},
+    "timeout": {"type": "float", "default": 30, "fallback": (env_fallback, ["CW_TIMEOUT"])},
+    "retries": {"type": "int", "default": 5, "fallback": (env_fallback, ["CW_RETRIES"])},
+}
+
+
+def connection_argument_spec(**resource_options):
+    """The shared connection options plus a module's own."""
+    spec = {name: dict(option) for name, option in CONNECTION_ARGSPEC.items()}
+    spec.update(resource_options)
+    return spec
+
+
+def client_from_params(params):
+    return ConnectWiseClient(
+        params["site"], params["company_id"], params["public_key"], params["private_key"], params["client_id"],
+        api_version=params["api_version"], validate_certs=params["validate_certs"], timeout=params["timeout"],
+        retries=params["retries"])
+
+
+class ConnectWiseModule(AnsibleModule):
+    """An AnsibleModule with a ConnectWise client and one failure path for ConnectWise errors."""
+
+    def __init__(self, argument_spec, **kwargs):
+        super().__init__(argument_spec=connection_argument_spec(**argument_spec), **kwargs)
+        if not HAS_REQUESTS:
+            self.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+        try:
+            self.client = client_from_params(self.params)
+        except ConfigurationError as exc:
+            self.fail_json(msg=str(exc), field=exc.field)
+
+    def api_summary(self):
+        """What the run cost: requests sent and retries taken (429/5xx/timeouts)."""
+        return {"requests": self.client.requests_sent, "retries": self.client.retries_taken, "codebase": self.client.codebase}
+
+    def fail_cw(self, error, **result):
+        """Fail with ConnectWise's answer and the hint; never with a credential."""
+        details = error.as_dict() if isinstance(error, ConnectWiseError) else {}
+        if isinstance(error, ConfigurationError):
+            result["field"] = error.field
+        self.fail_json(msg=str(error), error=details, api=self.api_summary(), **result)
+
+
+def run_resource(module, converge, allow_pending=False):
+    """Run one resource's converge() and report it; bad input and ConnectWise errors fail with a clear message."""
+    try:
+        outcome = converge()
+    except ConnectWiseError as exc:
+        module.fail_cw(exc)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), api=module.api_summary())
+    finish(module, outcome, allow_pending=allow_pending)

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Role permission levels: read all settings in one request, diff by "Module / Function", then write
+through the API where the tenant accepts PATCH on settings, and plan manual steps where it does not."""
+
+from __future__ import annotations
+
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.levels import CELLS, FIELDS, normalise_level, row_levels
+from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, UnknownName
+from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import ROLES, find_role, is_placeholder, PLACEHOLDER_ID
+
+METHODS = ("auto", "api", "manual")
+UI_PATH = "System > Security Roles"
+
+
+def settings_path(role_id):
+    return "%s/%d/settings" % (ROLES, role_id)
+
+
+def read_settings(client, role):
+    """Every settings row of the role in one request; for a role still to be created, any role's rows set to None."""
+    if not is_placeholder(role):
+        return client.get_all(settings_path(role["id"]))
+    # No catalogue endpoint exists: a new role gets every row, all None, so any role's rows show the shape.
+    template = client.request("GET", ROLES, params={"pageSize": 1, "page": 1}).data or []
+    if not template:
+        raise ValueError("role: this tenant has no security role to read the module functions from")
+    rows = client.get_all(settings_path(template[0]["id"]))
+    return [dict(row, **{field: "None" for field in FIELDS.values()}) for row in rows]
+
+
+def desired_matrix(permissions):
+    """Validate the user's list: every problem is reported at once, before anything is read or written."""
+    problems, wanted = [], []
+    for position, entry in enumerate(permissions or []):
+        where = "permissions[%d]" % position
+        if not isinstance(entry, dict):
+            problems.append("%s: expected a mapping with module, function and levels" % where)
+            continue
+        unknown = set(entry) - {"module", "function"} - set(CELLS)
+        if unknown:
+            problems.append("%s: unknown key(s) %s; use module, function, add, edit, delete, inquire" % (where, ", ".join(sorted(unknown))))
+        for key in ("module", "function"):
+            if not isinstance(entry.get(key), str) or not entry.get(key).strip():
+                problems.append("%s.%s: required (the name as ConnectWise shows it, e.g. %s)"
+                                % (where, key, "Companies" if key == "module" else "Company Maintenance"))
+        cells = {}
+        for cell in CELLS:
+            try:
+                level = normalise_level(entry.get(cell), "%s.%s" % (where, cell))
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            if level is not None:
+                cells[cell] = level
+        wanted.append((where, entry.get("module"), entry.get("function"), cells))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return wanted
+
+
+def plan_changes(rows, wanted, purge):
+    """(changes, managed): changes per tenant row as {cell: (from, to)}; managed rows' cells for the diff."""
+    index = FunctionIndex(rows)
+    targets, problems = {}, []
+    for where, module, function, cells in wanted:
+        try:
+            row = index.resolve(module, function)
+        except UnknownName as exc:
+            problems.append("%s: %s" % (where, exc))
+            continue
+        previous = targets.setdefault(row["id"], (row, {}))[1]
+        for cell, level in cells.items():
+            if previous.get(cell, level) != level:
+                problems.append("%s: %s %s is asked as both %s and %s" % (where, label(row), cell, previous[cell], level))
+            previous[cell] = level
+    if problems:
+        raise ValueError("; ".join(problems))
+    if purge:
+        for row in rows:
+            if row["id"] not in targets and any(level != "None" for level in row_levels(row).values()):
+                targets[row["id"]] = (row, dict.fromkeys(CELLS, "None"))
+    changes, managed = [], {}
+    for row, cells in sorted(targets.values(), key=lambda item: order(item[0])):
+        current = row_levels(row)
+        managed[label(row)] = ({cell: current[cell] for cell in cells}, dict(cells))
+        diff = {cell: (current[cell], level) for cell, level in cells.items() if current[cell] != level}
+        if diff:
+            changes.append((row, diff))
+    return changes, managed
+
+
+def label(row):
+    return "%s / %s" % (row["moduleName"], row["moduleFunctionName"])
+
+
+def order(row):
+    return (row.get("moduleName") or "", row.get("sortOrder") or 0, row.get("moduleFunctionName") or "")
+
+
+def patch_body(diff):
+    return [{"op": "replace", "path": FIELDS[cell], "value": to} for cell, (_from, to) in diff.items()]
+
+
+def manual_step(role_name, row, diff):
+    cells = ", ".join("%s Level %s -> %s" % (cell.capitalize(), before, after) for cell, (before, after) in diff.items())
+    return "%s > %s > %s > %s: set %s" % (UI_PATH, role_name, row["moduleName"], row["moduleFunctionName"], cells)
+
+
+def pending_item(role_name, row, diff):
+    return {"kind": "permission", "role": role_name, "module": row["moduleName"], "function": row["moduleFunctionName"],
+            "cells": {cell: {"from": before, "to": after} for cell, (before, after) in diff.items()}}
+
+
+def converge_permissions(client, role_name, permissions, purge=False, method="auto", settings_writable=None, check_mode=False,
+                         role=None):
+    """Converge one role's levels. ``settings_writable`` is what is known of the tenant (None: unknown)."""
+    if method not in METHODS:
+        raise ValueError("method: %r is not one of %s" % (method, ", ".join(METHODS)))
+    wanted = desired_matrix(permissions)
+    if purge and not wanted:
+        raise ValueError("permissions: empty with purge: true would set every function of the role to None; "
+                         "list the functions the role needs, or set purge: false")
+    outcome = Outcome("permissions of security role %s" % role_name)
+    role = role or find_role(client, role_name)
+    if role is None:
+        if not check_mode:
+            raise ValueError("role: %r does not exist on this tenant; create it first with msp.connectwise.cw_security_role"
+                             % role_name)
+        role = {"id": PLACEHOLDER_ID, "name": role_name}
+    role_name = role["name"]
+    rows = read_settings(client, role)
+    changes, managed = plan_changes(rows, wanted, purge)
+    outcome.before = {} if is_placeholder(role) else {key: before for key, (before, _after) in managed.items()}
+    outcome.after = {key: after for key, (_before, after) in managed.items()}
+    outcome.values.update(role={"id": role["id"], "name": role_name}, settings_writable=settings_writable,
+                          differences=[pending_item(role_name, row, diff) for row, diff in changes])
+    if not changes:
+        return outcome
+    through_api = decide(method, settings_writable, check_mode, outcome)
+    if through_api and check_mode:
+        outcome.wrote()
+        return outcome
+    if through_api and not is_placeholder(role):
+        changes = write_changes(client, role, changes, method, outcome)
+    for row, diff in changes:
+        outcome.need(manual_step(role_name, row, diff), pending_item(role_name, row, diff))
+    return outcome
+
+
+def decide(method, settings_writable, check_mode, outcome):
+    """Whether to write through the API; check mode never probes the tenant with a write."""
+    if method == "manual":
+        return False
+    if method == "api" or settings_writable:
+        return True
+    if settings_writable is None and check_mode:
+        outcome.warnings.append("check mode cannot learn whether this tenant accepts API writes to role settings without "
+                                "writing; the steps are listed as manual. Pass settings_writable (doctor.yml can probe it)")
+        return False
+    return settings_writable is None
+
+
+def write_changes(client, role, changes, method, outcome):
+    """PATCH the differing rows; the first 405 means the tenant refuses, and nothing has been written.
+
+    Each PATCH answer is the updated row: it is checked, since a server may answer 200 and change nothing."""
+    remaining = []
+    for position, (row, diff) in enumerate(changes):
+        try:
+            updated = client.patch("%s/%d" % (settings_path(role["id"]), row["id"]), patch_body(diff))
+        except ConnectWiseError as exc:
+            if exc.status == 405 and position == 0 and method == "auto":
+                outcome.values["settings_writable"] = False
+                return changes
+            if exc.status == 405:
+                raise ValueError("method: this tenant does not accept writes to role settings (HTTP 405); use method: auto "
+                                 "or manual to get the steps for the ConnectWise UI")
+            raise
+        outcome.wrote()
+        current = row_levels(updated if isinstance(updated, dict) else {})
+        left = {cell: (current[cell], to) for cell, (_before, to) in diff.items() if current[cell] != to}
+        if left:
+            remaining.append((row, left))
+    outcome.values["settings_writable"] = True
+    if remaining:
+        outcome.warnings.append("%d row(s) were accepted by the API but did not change; they are listed as manual steps"
+                                % len(remaining))
+    return remaining

@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a resource run found and did: writes made, diff, and the steps the API cannot do."""
+
+from __future__ import annotations
+
+MASK = "********"
+
+
+class Outcome:
+    """The result of converging one resource, shared by every module (and by whole-profile runs)."""
+
+    def __init__(self, resource):
+        self.resource = resource
+        self.changed = False
+        self.before = {}
+        self.after = {}
+        self.pending = []
+        self.manual_steps = []
+        self.warnings = []
+        self.values = {}
+
+    def wrote(self):
+        """Record a write that was made (or, in check mode, would be made through the API)."""
+        self.changed = True
+
+    def need(self, step, item):
+        """A change the API cannot make: a step for a person and its machine-readable twin."""
+        self.manual_steps.append(step)
+        self.pending.append(item)
+
+    @property
+    def differs(self):
+        return self.before != self.after
+
+    def result(self, with_diff):
+        data = dict(self.values)
+        data.update(changed=self.changed, pending=self.pending, manual_steps=self.manual_steps)
+        if with_diff and (self.changed or self.pending or self.differs):
+            data["diff"] = {"before": self.before, "after": self.after,
+                            "before_header": self.resource, "after_header": self.resource}
+        return data
+
+
+def finish(module, outcome, allow_pending=False):
+    """exit_json / fail_json for an Outcome: outside check mode, remaining manual steps fail the task."""
+    result = outcome.result(module._diff)
+    result["api"] = module.api_summary()
+    for warning in outcome.warnings:
+        module.warn(warning)
+    if outcome.pending and not module.check_mode and not allow_pending:
+        count = len(outcome.manual_steps)
+        module.fail_json(msg="%d manual step%s remain%s for %s: the ConnectWise API cannot make %s (see manual_steps); "
+                         "apply them in the UI and re-run, or set allow_pending: true to collect them"
+                         % (count, "" if count == 1 else "s", "s" if count == 1 else "", outcome.resource,
+                            "this change" if count == 1 else "these changes"), **result)
+    module.exit_json(**result)

@@ -1,0 +1,157 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cw_api_key
+short_description: Make sure the operator holds a working key pair for a ConnectWise Manage API member
+version_added: 1.0.0
+description:
+  - No ConnectWise endpoint lists, creates or revokes the permanent keys of a member's API Keys tab.
+  - This module either issues a pair through C(POST /system/members/{identifier}/tokens) (the pair expires; its
+    expiration is returned), or accepts a pair an administrator created in the UI (O(member_public_key) and
+    O(member_private_key)) and plans that step when none is given.
+  - Every pair is validated by calling the API as the member, then kept in O(dest), a JSON file created with mode
+    0600. A pair already held in O(dest) that still works is kept: a re-run changes nothing.
+  - Rotation happens only with O(rotate=true), never as a side effect of a re-run.
+  - A private key is returned only when newly issued, only without O(dest), and only when the task has C(no_log);
+    it never appears in a diff.
+author:
+  - msp.connectwise maintainers
+extends_documentation_fragment:
+  - msp.connectwise.connection
+attributes:
+  check_mode:
+    support: full
+    description: No key is issued and no file is written; the result says what would be done.
+  diff_mode:
+    support: full
+    description: Shows whether a pair is held and its public key; the private key is masked.
+options:
+  member:
+    description: The API member's identifier.
+    type: str
+    required: true
+  source:
+    description:
+      - V(auto) uses the given pair, else a held pair that works, else issues one through the tokens endpoint.
+      - V(token) is the same, named explicitly.
+      - V(ui) never issues: without a given or held working pair it plans the UI step.
+    type: str
+    choices: [auto, token, ui]
+    default: auto
+  member_public_key:
+    description: Public key of a pair created in the UI for the member.
+    type: str
+  member_private_key:
+    description: Private key of a pair created in the UI for the member. Never logged or returned.
+    type: str
+  dest:
+    description: The file the pair is kept in (JSON, mode 0600; its folder is created 0700 when missing).
+    type: path
+  description:
+    description: The key's description in the UI (vendors ask for their name). Defaults to O(member).
+    type: str
+  rotate:
+    description: Issue (or plan) a new pair even when the held one works.
+    type: bool
+    default: false
+  allow_pending:
+    description: Outside check mode, a remaining UI step fails the task unless this is V(true).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: A working pair for TopLeft's member, kept in a 0600 file
+  msp.connectwise.cw_api_key:
+    member: TopLeft
+    description: TopLeft
+    dest: "{{ playbook_dir }}/credentials/{{ inventory_hostname }}-topleft.json"
+
+- name: Accept the pair an administrator created in the UI
+  msp.connectwise.cw_api_key:
+    member: TopLeft
+    source: ui
+    member_public_key: "{{ vault_topleft_public }}"
+    member_private_key: "{{ vault_topleft_private }}"
+    dest: credentials/topleft.json
+"""
+
+RETURN = r"""
+public_key:
+  description: The public key of the pair held.
+  returned: when a pair is held
+  type: str
+  sample: 7UhXh2M0QGQpD4Sb
+expiration:
+  description: When the pair expires (pairs from the tokens endpoint), or null.
+  returned: when a pair is held
+  type: str
+  sample: "2026-11-26T14:00:00Z"
+source:
+  description: Where the pair came from, V(token) or V(ui).
+  returned: when a pair is held
+  type: str
+  sample: token
+validated:
+  description: The pair authenticated as the member in this run.
+  returned: when a pair is held
+  type: bool
+  sample: true
+dest:
+  description: The credentials file.
+  returned: when O(dest) is set
+  type: str
+  sample: credentials/topleft.json
+credentials:
+  description: The newly issued pair, only without O(dest) and only on a task with C(no_log).
+  returned: when issued without dest
+  type: dict
+  sample: {public_key: 7UhXh2M0QGQpD4Sb, private_key: "(secret)", expiration: "2026-11-26T14:00:00Z"}
+pending:
+  description: The UI step still to do, machine-readable.
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+manual_steps:
+  description: The UI step still to do.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+api:
+  description: Requests sent and retries taken.
+  returned: always
+  type: dict
+  sample: {requests: 2, retries: 0, codebase: v2025_1/}
+"""
+
+from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule, run_resource
+from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key
+
+
+def main():
+    module = ConnectWiseModule({
+        "member": {"type": "str", "required": True},
+        "source": {"type": "str", "choices": ["auto", "token", "ui"], "default": "auto"},
+        "member_public_key": {"type": "str", "no_log": True},
+        "member_private_key": {"type": "str", "no_log": True},
+        "dest": {"type": "path"},
+        "description": {"type": "str"},
+        "rotate": {"type": "bool", "default": False},
+        "allow_pending": {"type": "bool", "default": False},
+    }, supports_check_mode=True, required_together=[["member_public_key", "member_private_key"]])
+    p = module.params
+    given = (p["member_public_key"], p["member_private_key"]) if p["member_public_key"] else None
+    run_resource(module, lambda: converge_key(
+        module.client, p["member"], source=p["source"], dest=p["dest"], given=given, rotate=p["rotate"],
+        description=p["description"], check_mode=module.check_mode, may_return_secret=module.no_log),
+        allow_pending=p["allow_pending"])
+
+
+if __name__ == "__main__":
+    main()
