@@ -27,13 +27,13 @@ find_python() {
         echo "$candidate"
         return 0
     fi
-    if command -v pyenv >/dev/null 2>&1; then
-        root="$(pyenv root)"
-        version="$(pyenv versions --bare 2>/dev/null | grep -E "^3\.${minor}\.[0-9]+$" | sort -t. -k3,3n | tail -n1 || true)"
-        if [[ -n "$version" && -x "$root/versions/$version/bin/python3.${minor}" ]]; then
-            echo "$root/versions/$version/bin/python3.${minor}"
-            return 0
-        fi
+    root="${PYENV_ROOT:-$HOME/.pyenv}"
+    if command -v pyenv >/dev/null 2>&1; then root="$(pyenv root)"; fi
+    version="$(find "$root/versions" -mindepth 1 -maxdepth 1 -name "3.${minor}.*" -printf '%f\n' 2>/dev/null |
+        grep -E "^3\.${minor}\.[0-9]+$" | sort -t. -k3,3n | tail -n1 || true)"
+    if [[ -n "$version" && -x "$root/versions/$version/bin/python3.${minor}" ]]; then
+        echo "$root/versions/$version/bin/python3.${minor}"
+        return 0
     fi
     return 1
 }
@@ -43,7 +43,7 @@ find_python() {
 stamp_of() {
     local python="$1"
     {
-        "$python" -c 'import sys; print(sys.version)'
+        "$python" -c 'import sys; print(sys.executable, sys.version)'
         cat requirements-dev.txt requirements.txt
     } | sha256sum | cut -d' ' -f1
 }

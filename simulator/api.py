@@ -8,6 +8,7 @@ import base64
 import binascii
 import json
 import re
+import traceback
 from urllib.parse import unquote
 
 from . import lookups, members, roles
@@ -93,6 +94,10 @@ def handle(sim, ctx):
         return _handle(sim, ctx)
     except ApiError as exc:
         return Response(exc.status, exc.body(), exc.headers)
+    except Exception:  # pylint: disable=broad-exception-caught
+        # A simulator bug must not look like a dropped connection: answer 500 and keep the trace on stderr.
+        traceback.print_exc()
+        return Response(500, {"code": "InternalServerError", "message": "The simulator failed to handle the request"})
 
 
 def claimed_company(ctx):
@@ -107,7 +112,7 @@ def claimed_company(ctx):
 def _credentials(ctx):
     """(company, public, private) from Basic auth, or None."""
     header = ctx.header("Authorization") or ""
-    scheme, _, encoded = header.partition(" ")
+    scheme, _space, encoded = header.partition(" ")
     if scheme.lower() != "basic":
         return None
     try:

@@ -216,7 +216,7 @@ def _evaluate(node, record):
         return _evaluate(node[1], record) and _evaluate(node[2], record)
     if node[0] == "or":
         return _evaluate(node[1], record) or _evaluate(node[2], record)
-    _, path, operator, value = node
+    path, operator, value = node[1:]
     left = _lookup(record, path)
     if operator.startswith("not "):
         return not _compare(left, operator[4:], value, path)

@@ -99,4 +99,3 @@ def _forward_only(ctx, records, size):
 def count(ctx, records, fields):
     """Body of a /count endpoint."""
     return {"count": len(select(ctx, records, fields))}
-

@@ -119,15 +119,7 @@ def _convert(ctx, field, value):
             raise ValueError(f"{field.name} is required")
         return [] if field.kind == "ids" else (False if field.kind == "bool" else None)
     if field.kind in ("str", "identifier"):
-        if not isinstance(value, str):
-            raise ValueError(f"{field.name} must be a string")
-        if field.required and not value.strip():
-            raise ValueError(f"{field.name} is required")
-        if field.limit and len(value) > field.limit:
-            raise ValueError(f"{field.name} may be at most {field.limit} characters")
-        if field.kind == "identifier" and not IDENTIFIER_RE.match(value):
-            raise ValueError(f"{field.name} may contain only letters, digits, '_', '-' and '.'")
-        return value
+        return _text(field, value)
     if field.kind == "bool":
         if not isinstance(value, bool):
             raise ValueError(f"{field.name} must be true or false")
@@ -145,6 +137,18 @@ def _convert(ctx, field, value):
             raise ValueError(f"{field.name}: no such service board(s) {missing}")
         return list(dict.fromkeys(value))
     return _resolve(field, value, entries)
+
+
+def _text(field, value):
+    if not isinstance(value, str):
+        raise ValueError(f"{field.name} must be a string")
+    if field.required and not value.strip():
+        raise ValueError(f"{field.name} is required")
+    if field.limit and len(value) > field.limit:
+        raise ValueError(f"{field.name} may be at most {field.limit} characters")
+    if field.kind == "identifier" and not IDENTIFIER_RE.match(value):
+        raise ValueError(f"{field.name} may contain only letters, digits, '_', '-' and '.'")
+    return value
 
 
 def _resolve(field, value, entries):

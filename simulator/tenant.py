@@ -85,7 +85,7 @@ def hash_key(private_key):
 def random_key(length=16):
     """A key in ConnectWise's style: letters and digits."""
     alphabet = string.ascii_letters + string.digits
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    return "".join(secrets.choice(alphabet) for _position in range(length))
 
 
 class AuthFailure(Exception):

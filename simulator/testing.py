@@ -163,4 +163,3 @@ class SimulatorProcess:
 
     def __exit__(self, *exc_info):
         self.stop()
-

@@ -92,6 +92,19 @@ def plan_changes(rows, wanted, purge):
     return changes, managed
 
 
+def excess_grants(rows, accepted):
+    """Rows with any level above None that the vendor does not ask for (information: other grants are allowed)."""
+    index = FunctionIndex(rows)
+    wanted = set()
+    for entry in accepted or []:
+        try:
+            wanted.add(index.resolve(entry["module"], entry["function"])["id"])
+        except UnknownName:
+            continue
+    return [label(r) for r in sorted(rows, key=order)
+            if r["id"] not in wanted and any(level not in (None, "None") for level in row_levels(r).values())]
+
+
 def label(row):
     return "%s / %s" % (row["moduleName"], row["moduleFunctionName"])
 
@@ -115,7 +128,7 @@ def pending_item(role_name, row, diff):
 
 
 def converge_permissions(client, role_name, permissions, purge=False, method="auto", settings_writable=None, check_mode=False,
-                         role=None):
+                         role=None, accepted=None):
     """Converge one role's levels. ``settings_writable`` is what is known of the tenant (None: unknown)."""
     if method not in METHODS:
         raise ValueError("method: %r is not one of %s" % (method, ", ".join(METHODS)))
@@ -136,7 +149,8 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
     outcome.before = {} if is_placeholder(role) else {key: before for key, (before, _after) in managed.items()}
     outcome.after = {key: after for key, (_before, after) in managed.items()}
     outcome.values.update(role={"id": role["id"], "name": role_name}, settings_writable=settings_writable,
-                          differences=[pending_item(role_name, row, diff) for row, diff in changes])
+                          differences=[pending_item(role_name, row, diff) for row, diff in changes],
+                          excess=[] if purge else excess_grants(rows, permissions if accepted is None else accepted))
     if not changes:
         return outcome
     through_api = decide(method, settings_writable, check_mode, outcome)

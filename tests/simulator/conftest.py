@@ -72,8 +72,8 @@ class Api:
             response = self.get(nxt["url"])
 
 
-@pytest.fixture(scope="session")
-def sim():
+@pytest.fixture(name="sim", scope="session")
+def fixture_sim():
     """The shared simulator process (default tenant, not settings-writable)."""
     with SimulatorProcess() as process:
         yield process
@@ -86,14 +86,14 @@ def _fresh_state(request):
         request.getfixturevalue("sim").reset()
 
 
-@pytest.fixture
-def api(sim):
+@pytest.fixture(name="api")
+def fixture_api(sim):
     """Client for the default tenant's admin key (member simadmin, role Admin)."""
     return Api(sim.url, sim.company, sim.public_key, sim.private_key)
 
 
-@pytest.fixture
-def new_api_member(api):
+@pytest.fixture(name="new_api_member")
+def fixture_new_api_member(api):
     """Factory: create an API member with a role (by name) and return its record."""
     def create(identifier, role="Technician", **fields):
         role_id = api.get("/system/securityroles", params={"conditions": f'name="{role}"'}).json()[0]["id"]
@@ -105,8 +105,8 @@ def new_api_member(api):
     return create
 
 
-@pytest.fixture
-def member_api(api):
+@pytest.fixture(name="member_api")
+def fixture_member_api(api):
     """Factory: a client authenticated as a member through a token the admin issues."""
     def login(identifier):
         response = api.post(f"/system/members/{identifier}/tokens", headers={"x-cw-usertype": "member"})

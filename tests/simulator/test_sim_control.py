@@ -22,7 +22,7 @@ def test_health_and_faults_roundtrip(sim):
 
 def test_rate_limit_answers_429_with_retry_after(api, sim):
     sim.set_faults(rate_limit_per_minute=3, retry_after=2)
-    statuses = [api.get("/system/info").status_code for _ in range(3)]
+    statuses = [api.get("/system/info").status_code for _attempt in range(3)]
     throttled = api.get("/system/info")
     assert statuses == [200, 200, 200]
     assert throttled.status_code == 429
@@ -44,9 +44,9 @@ def test_rate_window_drains(api, sim):
 
 def test_fail_every_nth_request(api, sim):
     sim.set_faults(fail_every=3)
-    assert [api.get("/system/info").status_code for _ in range(6)] == [200, 200, 503, 200, 200, 503]
+    assert [api.get("/system/info").status_code for _attempt in range(6)] == [200, 200, 503, 200, 200, 503]
     sim.set_faults(fail_every=2, fail_status=500)
-    assert [api.get("/system/info").status_code for _ in range(2)] == [200, 500]
+    assert [api.get("/system/info").status_code for _attempt in range(2)] == [200, 500]
 
 
 def test_drop_every_nth_request(api, sim):
@@ -146,7 +146,7 @@ def test_cli_options():
         tenants = {t["company"]: t for t in fleet.state()["tenants"]}
         assert tenants["fleet"]["settingsWritable"] is True and tenants["fleet002"]["settingsWritable"] is False
         client = _admin(fleet, "fleet003-public", "fleet003-private", "fleet003")
-        assert [client.get(f"{fleet.api_url}/system/info").status_code for _ in range(4)] == [200, 200, 200, 503]
+        assert [client.get(f"{fleet.api_url}/system/info").status_code for _attempt in range(4)] == [200, 200, 200, 503]
         fleet.clear_faults()
         fleet.reset()
         assert fleet.control("GET", "faults")["fail_every"] == 4  # reset restores the start-up faults

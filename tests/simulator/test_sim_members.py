@@ -139,7 +139,7 @@ def test_members_create_and_patch(api):
     assert api.post("/system/members", json={**body, "identifier": "other", "licenseClass": "Z"}).status_code == 400
 
 
-def test_token_authenticates_as_the_member_with_its_rights(api, new_api_member, member_api, sim):
+def test_token_authenticates_as_the_member_with_its_rights(new_api_member, member_api, sim):
     new_api_member("kanban", role="Technician")
     client = member_api("kanban")
     assert client.get("/system/info").status_code == 200

@@ -1,0 +1,287 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One vendor integration on one tenant: role -> permissions -> table access -> API member -> API key, in one process.
+
+Each step is the same converge function the single-resource modules use; this only orders them, shares one client
+(one codebase discovery, one keep-alive session) and turns their outcomes into one checklist and one compliance cell.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key, read_held
+from ansible_collections.msp.connectwise.plugins.module_utils.members import converge_member, find_member
+from ansible_collections.msp.connectwise.plugins.module_utils.members import check_member_input
+from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName
+from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions, desired_matrix, read_settings
+from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import (PLACEHOLDER_ID, check_role_name, converge_role, find_role,
+                                                                           members_using)
+from ansible_collections.msp.connectwise.plugins.module_utils.tables import SETUP_SCREENS, converge_tables
+
+STEP_ORDER = ("role", "permissions", "tables", "member", "key")
+MEMBER_OPTIONS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")
+
+
+def check_profile(profile, where):
+    if not isinstance(profile, dict):
+        raise ValueError("%s: a vendor profile (mapping) is required" % where)
+    problems = ["%s.%s: missing from the profile" % (where, key) for key in ("vendor", "role", "permissions", "member")
+                if key not in profile]
+    if not problems and not (profile.get("member") or {}).get("identifier"):
+        problems.append("%s.member.identifier: missing from the profile" % where)
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def prevalidate(client, items, check_mode):
+    """Every input problem of every integration, found with reads only, before the first write of the run."""
+    wants, problems = [], []
+    for position, item in enumerate(items):
+        where = "integrations[%d]" % position
+        try:
+            check_profile(item.get("profile"), where + ".profile")
+            want = desired(item, check_mode)
+            check_role_name(want["role"], where + ".role_name")
+            desired_matrix(want["permissions"])
+            check_member_input(want["member"])
+            wants.append(want)
+        except ValueError as exc:
+            problems.append("%s (%s): %s" % (where, (item.get("profile") or {}).get("vendor", "?"), exc))
+    if problems:
+        raise ValueError("; ".join(problems))
+    # A profile row the tenant lacks (an older release, a smaller edition) is skipped with a warning, not fatal.
+    if any(w["permissions"] for w in wants):
+        functions = FunctionIndex(read_settings(client, {"id": PLACEHOLDER_ID, "name": "(catalogue)"}))
+        for want in wants:
+            want["permissions"] = known_only(want, want["permissions"], lambda r: functions.resolve(r["module"], r["function"]))
+            want["accepted"] = [r for r in want["accepted"] if resolves(lambda: functions.resolve(r["module"], r["function"]))]
+    if any(w["tables"] for w in wants):
+        tables = TableIndex(client.get_all(SETUP_SCREENS))
+        for want in wants:
+            want["tables"] = known_only(want, want["tables"], tables.resolve)
+    return wants
+
+
+def resolves(call):
+    try:
+        call()
+        return True
+    except (UnknownName, ValueError):
+        return False
+
+
+def known_only(want, entries, resolve):
+    kept = []
+    for entry in entries:
+        try:
+            resolve(entry)
+            kept.append(entry)
+        except (UnknownName, ValueError) as exc:
+            want["skipped"].append(str(exc))
+    return kept
+
+
+def merged_permissions(profile, include_optional, include_temporary):
+    rows = [dict(r) for r in profile.get("permissions") or []]
+    if include_optional:
+        rows += [dict(r) for r in profile.get("optional_permissions") or []]
+    if include_temporary:
+        rows += [dict(r) for r in profile.get("temporary_permissions") or []]
+    return merge_rows(rows)
+
+
+def merge_rows(rows):
+    """A temporary or optional row may add a cell to a row the profile already lists: merge them."""
+    merged, order = {}, []
+    for row in rows:
+        key = (row.get("module"), row.get("function"))
+        if key not in merged:
+            merged[key] = {"module": row.get("module"), "function": row.get("function")}
+            order.append(key)
+        merged[key].update({k: v for k, v in row.items() if k not in ("module", "function") and v is not None})
+    return [merged[k] for k in order]
+
+
+def desired(item, check_mode):
+    """What this run wants for one integration: the profile with the user's overrides."""
+    profile = item["profile"]
+    member = dict(profile.get("member") or {})
+    member.update({k: v for k, v in (item.get("member") or {}).items() if v is not None})
+    key = dict(item.get("key") or {})
+    key.setdefault("description", (profile.get("key") or {}).get("description") or profile.get("title") or profile["vendor"])
+    tables = list(profile.get("tables") or [])
+    if item.get("include_optional"):
+        tables += list(profile.get("optional_tables") or [])
+    # Temporary grants (needed during setup only) are applied by onboarding; an audit accepts them either way.
+    temporary = bool(item.get("include_temporary")) and not check_mode
+    return {
+        "vendor": profile["vendor"],
+        "title": profile.get("title") or profile["vendor"],
+        "role": item.get("role_name") or profile["role"]["name"],
+        "permissions": merged_permissions(profile, item.get("include_optional"), temporary),
+        "accepted": merged_permissions(profile, True, True),
+        "tables": tables,
+        "member": member,
+        "key": key,
+        "purge": bool(item.get("purge")),
+        "levels_assumed": bool(profile.get("levels_assumed")),
+        "reassign_role": item.get("reassign_role"),
+        "skipped": [],
+    }
+
+
+def converge_integration(client, want, state="present", method="auto", settings_writable=None, check_mode=False):
+    """Run every step for one (prevalidated) vendor; returns each step's outcome, the checklist and the compliance."""
+    if state == "absent":
+        return offboard(client, want, check_mode)
+    steps = {}
+    role_outcome = converge_role(client, want["role"], "present", check_mode)
+    steps["role"] = role_outcome
+    role = role_outcome.values["role"]
+    steps["permissions"] = converge_permissions(
+        client, want["role"], want["permissions"], purge=want["purge"], method=method, settings_writable=settings_writable,
+        check_mode=check_mode, role=role, accepted=want["accepted"])
+    member_params = {option: want["member"].get(option) for option in MEMBER_OPTIONS}
+    member_params.update(role=role["name"], state="present")
+    steps["member"] = converge_member(client, member_params, check_mode)
+    identifier = want["member"]["identifier"]
+    key = want["key"]
+    given = (key.get("member_public_key"), key.get("member_private_key")) if key.get("member_public_key") else None
+    steps["key"] = converge_key(client, identifier, source=key.get("source") or "auto", dest=key.get("dest"), given=given,
+                                rotate=bool(key.get("rotate")), description=key["description"], check_mode=check_mode,
+                                may_return_secret=False)
+    pair = held_pair(key, given, steps["key"])
+    if want["tables"] or want["purge"]:
+        steps["tables"] = converge_tables(client, role["name"], want["tables"], purge=want["purge"] and bool(want["tables"]),
+                                          member_keys=pair)
+    return report(want, steps, check_mode, role)
+
+
+def held_pair(key, given, key_outcome):
+    """The member's working pair, to verify table access as that member (None when none is held yet)."""
+    if given:
+        return given
+    if key.get("dest") and not key_outcome.pending:
+        held, _loosened = read_held(key["dest"])
+        if held and key_outcome.values.get("validated"):
+            return held["public_key"], held["private_key"]
+    return None
+
+
+def report(want, steps, check_mode, role):
+    checklist, pending, changed = [], [], False
+    warnings = ["%s profile: skipped, this tenant lacks %s" % (want["vendor"], s) for s in want["skipped"]]
+    for name in STEP_ORDER:
+        outcome = steps.get(name)
+        if outcome is None:
+            continue
+        checklist.extend(outcome.manual_steps)
+        pending.extend(outcome.pending)
+        changed = changed or outcome.changed
+        warnings.extend(outcome.warnings)
+    return {
+        "vendor": want["vendor"], "title": want["title"], "role": role, "member": steps["member"].values.get("member"),
+        "changed": changed, "manual_steps": checklist, "pending": pending, "warnings": warnings,
+        "differences": differences(steps),
+        "compliance": compliance(want, steps, check_mode),
+        "steps": {name: outcome for name, outcome in steps.items()},
+    }
+
+
+def differences(steps):
+    """Everything that differs from the profile, whether the API or a person will fix it (the audit's detail)."""
+    found = []
+    if steps["role"].before.get("state") == "absent":
+        found.append({"kind": "role", "role": steps["role"].after.get("name"), "action": "create"})
+    found.extend(steps["permissions"].values.get("differences", []))
+    tables = steps.get("tables")
+    if tables is not None:
+        found.extend(tables.pending)
+    member = steps["member"]
+    for field in sorted(set(member.before) | set(member.after)):
+        if member.before.get(field) != member.after.get(field) and field != "identifier":
+            found.append({"kind": "member", "member": member.after.get("identifier"), "field": field,
+                          "from": member.before.get(field), "to": member.after.get(field)})
+    if not steps["key"].values.get("validated"):
+        found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create"})
+    return found
+
+
+def compliance(want, steps, check_mode):
+    """The audit cell: compliant, drift (with the count of differing cells), missing role/member, unverified tables."""
+    role_missing = steps["role"].before.get("state") == "absent"
+    member_before = steps["member"].before
+    member_missing = member_before.get("state") in ("absent", "inactive")
+    permission_cells = sum(len(d["cells"]) for d in steps["permissions"].values.get("differences", []))
+    member_fields = sorted(k for k in steps["member"].after if member_before.get(k) != steps["member"].after.get(k)
+                           and k not in ("state",)) if not member_missing else []
+    tables = steps.get("tables")
+    table_status = tables.values.get("status") if tables else "none"
+    table_cells = len(tables.pending) if tables and table_status == "drift" else 0
+    excess = steps["permissions"].values.get("excess", [])
+    if role_missing:
+        status = "missing_role"
+    elif member_missing:
+        status = "missing_member"
+    elif permission_cells or member_fields or table_cells:
+        status = "drift"
+    elif table_status == "unverified":
+        status = "unverified_tables"
+    elif excess:
+        status = "excess_grants"
+    else:
+        status = "compliant"
+    return {"status": status, "permission_cells": permission_cells, "member_fields": member_fields,
+            "table_status": table_status, "table_cells": table_cells, "excess_grants": excess,
+            "cells": permission_cells + len(member_fields) + table_cells, "levels_assumed": want["levels_assumed"],
+            "key": "held" if steps["key"].values.get("validated") else "missing"}
+
+
+def offboard(client, want, check_mode):
+    """Deactivate the member, delete the role when nobody else uses it, and list the keys to revoke in the UI."""
+    identifier = want["member"]["identifier"]
+    steps = {"member": converge_member(client, {"identifier": identifier, "state": "absent"}, check_mode)}
+    role_outcome = Outcome("security role %s" % want["role"])
+    role = find_role(client, want["role"])
+    role_outcome.before = {"name": role["name"], "state": "present"} if role else {"state": "absent"}
+    role_outcome.after = dict(role_outcome.before)
+    if role:
+        users = [u for u in members_using(client, role["id"]) if (u or "").lower() != identifier.lower()]
+        if users:
+            role_outcome.warnings.append("role %s kept: still assigned to %s" % (role["name"], ", ".join(sorted(users))))
+        else:
+            reassign = want["reassign_role"]
+            member = find_member(client, identifier)
+            if member and member.get("securityRole", {}).get("id") == role["id"]:
+                if not reassign:
+                    role_outcome.warnings.append(
+                        "role %s kept: ConnectWise refuses to delete a role that any member holds, and the deactivated member "
+                        "%s still holds it; give reassign_role (e.g. a role with no rights) to move it and delete the role"
+                        % (role["name"], identifier))
+                    role = None
+                else:
+                    target = find_role(client, reassign)
+                    if target is None:
+                        raise ValueError("reassign_role: %r does not exist on this tenant" % reassign)
+                    if not check_mode:
+                        client.patch("/system/apiMembers/%d" % member["id"], [{"op": "replace", "path": "securityRole",
+                                                                                "value": {"id": target["id"]}}])
+                    role_outcome.wrote()
+            if role:
+                if not check_mode:
+                    client.delete("/system/securityroles/%d" % role["id"])
+                role_outcome.after = {"state": "absent"}
+                role_outcome.wrote()
+    steps["role"] = role_outcome
+    key_step = Outcome("API keys of member %s" % identifier)
+    key_step.need("System > Members > API Members > %s > API Keys: delete every key (the API cannot list or revoke them), "
+                  "and revoke any key pair the vendor holds" % identifier,
+                  {"kind": "api_key", "member": identifier, "action": "revoke"})
+    steps["key"] = key_step
+    result = {"vendor": want["vendor"], "title": want["title"], "role": None, "member": steps["member"].values.get("member"),
+              "changed": any(s.changed for s in steps.values()), "manual_steps": key_step.manual_steps,
+              "pending": key_step.pending, "warnings": role_outcome.warnings, "steps": steps,
+              "compliance": {"status": "offboarded", "cells": 0}}
+    return result
+

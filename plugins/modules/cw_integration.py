@@ -1,0 +1,221 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cw_integration
+short_description: Converge or audit one tenant for one or more vendor integrations in one process
+version_added: 1.0.0
+description:
+  - For each vendor profile, in order, converges the security role, its permission levels, its Table Setup access,
+    the API member and its API key, with the same logic as M(msp.connectwise.cw_security_role),
+    M(msp.connectwise.cw_role_permission), M(msp.connectwise.cw_table_access), M(msp.connectwise.cw_api_member) and
+    M(msp.connectwise.cw_api_key).
+  - Runs in one process with one connection for the whole tenant, which is what makes a fleet audit cheap.
+  - Every input problem of every vendor (profile shape, levels, names) is reported before the first write.
+    A profile function or table this tenant lacks (an older release, a smaller edition) is skipped with a warning.
+  - What the API cannot write is returned as one ordered checklist per vendor (RV(integrations[].manual_steps)),
+    with machine-readable RV(integrations[].pending) items, and a compliance cell for audit reports.
+  - V(absent) offboards: deactivates the member, deletes the role when no other member uses it, and lists the keys to
+    revoke in the UI.
+author:
+  - msp.connectwise maintainers
+extends_documentation_fragment:
+  - msp.connectwise.connection
+attributes:
+  check_mode:
+    support: full
+    description: The audit. Nothing is written, the tenant is never probed with a write, and a role still to be created
+      is planned in full.
+  diff_mode:
+    support: full
+    description: Before and after per vendor and step, with managed fields only; private keys never appear.
+options:
+  integrations:
+    description: The vendor integrations this tenant must have.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      profile:
+        description: The vendor profile (the data in C(roles/integration/files/profiles/<vendor>.yml)).
+        type: dict
+        required: true
+      role_name:
+        description: The role name to use instead of the profile's.
+        type: str
+      member:
+        description: Overrides of the profile's member settings (identifier, name, email, level, location, department,
+          time_zone, excluded_boards, notes), as in M(msp.connectwise.cw_api_member).
+        type: dict
+      key:
+        description: Where the member's key pair comes from and goes (source, dest, member_public_key,
+          member_private_key, rotate, description), as in M(msp.connectwise.cw_api_key). Without dest no key is issued.
+        type: dict
+      purge:
+        description: Least privilege. Functions and tables the vendor does not ask for are set to None or disallowed.
+        type: bool
+        default: false
+      include_optional:
+        description: Also grant the rows and tables the vendor marks optional.
+        type: bool
+        default: false
+      include_temporary:
+        description: Grant the cells the vendor needs during setup only (never in check mode; audits accept them either
+          way).
+        type: bool
+        default: true
+      reassign_role:
+        description: On offboarding, the role the deactivated member is moved to so that the vendor's role can be deleted.
+        type: str
+  state:
+    description: V(present) onboards (or, in check mode, audits); V(absent) offboards.
+    type: str
+    choices: [present, absent]
+    default: present
+  method:
+    description: How permission levels are written; see M(msp.connectwise.cw_role_permission).
+    type: str
+    choices: [auto, api, manual]
+    default: auto
+  settings_writable:
+    description: What is known of this tenant's API writes to role settings (unset means unknown).
+    type: bool
+  allow_pending:
+    description: Outside check mode, remaining manual steps fail the task unless this is V(true).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Onboard TopLeft and audit it in the same way later with --check
+  msp.connectwise.cw_integration:
+    integrations:
+      - profile: "{{ lookup('ansible.builtin.file', 'profiles/topleft.yml') | from_yaml }}"
+        purge: true
+        key:
+          dest: "credentials/{{ inventory_hostname }}-topleft.json"
+    allow_pending: true
+  register: onboarding
+"""
+
+RETURN = r"""
+integrations:
+  description: One entry per vendor, in the order given.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - vendor: topleft
+      title: TopLeft
+      changed: true
+      role: {id: 27, name: TopLeft}
+      member: {id: 181, identifier: TopLeft, inactive: false, role: TopLeft, level: Corporate}
+      compliance: {status: drift, cells: 3, permission_cells: 3, member_fields: [], table_status: none, table_cells: 0,
+                   excess_grants: [], levels_assumed: false, key: held}
+      manual_steps: ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
+      pending: [{kind: permission, role: TopLeft, module: Companies, function: Contacts, cells: {inquire: {from: None, to: All}}}]
+      warnings: []
+manual_steps:
+  description: Every vendor's checklist, one after the other, each line prefixed with the vendor's title.
+  returned: always
+  type: list
+  elements: str
+  sample: ["TopLeft: System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
+pending:
+  description: Every vendor's pending items, each with its C(vendor).
+  returned: always
+  type: list
+  elements: dict
+  sample: []
+settings_writable:
+  description: Whether this tenant accepted API writes to role settings in this run (null when not learnt).
+  returned: success
+  type: bool
+  sample: false
+api:
+  description: Requests sent and retries taken for the whole tenant.
+  returned: always
+  type: dict
+  sample: {requests: 9, retries: 0, codebase: v2025_1/}
+"""
+
+from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.integration import converge_integration, prevalidate
+
+MEMBER_KEYS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")
+KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description")
+
+
+def check_overrides(items):
+    problems = []
+    for position, item in enumerate(items):
+        for name, allowed in (("member", MEMBER_KEYS), ("key", KEY_KEYS)):
+            unknown = sorted(set(item.get(name) or {}) - set(allowed))
+            if unknown:
+                problems.append("integrations[%d].%s: unknown key(s) %s; use %s" % (position, name, ", ".join(unknown), ", ".join(allowed)))
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def main():
+    module = ConnectWiseModule({
+        "integrations": {"type": "list", "elements": "dict", "required": True, "options": {
+            "profile": {"type": "dict", "required": True},
+            "role_name": {"type": "str"},
+            "member": {"type": "dict"},
+            "key": {"type": "dict", "no_log": False},
+            "purge": {"type": "bool", "default": False},
+            "include_optional": {"type": "bool", "default": False},
+            "include_temporary": {"type": "bool", "default": True},
+            "reassign_role": {"type": "str"},
+        }},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
+        "settings_writable": {"type": "bool"},
+        "allow_pending": {"type": "bool", "default": False},
+    }, supports_check_mode=True)
+    p = module.params
+    # Keys given in the integrations list must be masked in every output like any no_log option.
+    for item in p["integrations"]:
+        secret = (item.get("key") or {}).get("member_private_key")
+        if secret:
+            module.no_log_values.add(secret)
+    writable = p["settings_writable"]
+    results, before, after = [], {}, {}
+    try:
+        check_overrides(p["integrations"])
+        wants = prevalidate(module.client, p["integrations"], module.check_mode)
+        for want in wants:
+            outcome = converge_integration(module.client, want, state=p["state"], method=p["method"],
+                                           settings_writable=writable, check_mode=module.check_mode)
+            learnt = outcome["steps"].get("permissions")
+            if learnt is not None and learnt.values.get("settings_writable") is not None:
+                writable = learnt.values["settings_writable"]
+            before[want["vendor"]] = {name: step.before for name, step in outcome["steps"].items()}
+            after[want["vendor"]] = {name: step.after for name, step in outcome["steps"].items()}
+            for warning in outcome["warnings"]:
+                module.warn(warning)
+            outcome.pop("steps")
+            results.append(outcome)
+    except ConnectWiseError as exc:
+        module.fail_cw(exc, integrations=results)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), integrations=results, api=module.api_summary())
+    checklist = ["%s: %s" % (r["title"], step) for r in results for step in r["manual_steps"]]
+    pending = [dict(item, vendor=r["vendor"]) for r in results for item in r["pending"]]
+    result = {"changed": any(r["changed"] for r in results), "integrations": results, "manual_steps": checklist,
+              "pending": pending, "settings_writable": writable, "api": module.api_summary()}
+    if module._diff:
+        result["diff"] = {"before": before, "after": after}
+    if pending and not module.check_mode and not p["allow_pending"]:
+        module.fail_json(msg="%d manual step(s) remain (see manual_steps): apply them in the ConnectWise UI and re-run, or set "
+                         "allow_pending: true to collect them" % len(checklist), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

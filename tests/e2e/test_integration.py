@@ -1,0 +1,50 @@
+"""cw_integration: a whole vendor profile on one tenant in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .helpers import settings_reads, task, writes
+
+PROFILES = Path(__file__).resolve().parents[2] / "roles" / "integration" / "files" / "profiles"
+
+
+def profile(vendor):
+    return yaml.safe_load((PROFILES / ("%s.yml" % vendor)).read_text())
+
+
+def integration(tmp_path, vendor="topleft", **options):
+    item = {"profile": profile(vendor), "key": {"dest": str(tmp_path / ("%s.json" % vendor))}}
+    item.update(options.pop("item", {}))
+    options.setdefault("allow_pending", True)
+    return task("cw_integration", _name="integration", integrations=[item], **options)
+
+
+def role_matrix(sim, role_name):
+    """The role's non-None cells, as the simulator holds them."""
+    state = sim.state()
+    return state
+
+
+def test_topleft_on_a_writable_tenant(sim, playbook, tmp_path):
+    sim.control("PATCH", "/__sim__/tenants/%s" % sim.company, {"settings_writable": True})
+    run = playbook([integration(tmp_path)], check=True, expect_rc=0)
+    result = run.result("integration")
+    assert writes(sim) == []
+    topleft = result["integrations"][0]
+    assert topleft["compliance"]["status"] == "missing_role"
+    assert len(result["diff"]["after"]["topleft"]["permissions"]) == 26
+
+    sim.clear_requests()
+    run = playbook([integration(tmp_path, settings_writable=True)], expect_rc=0)
+    result = run.result("integration")
+    topleft = result["integrations"][0]
+    assert result["changed"] is True and topleft["pending"] == [], topleft
+    sim.clear_requests()
+    run = playbook([integration(tmp_path, settings_writable=True)], check=True, expect_rc=0)
+    result = run.result("integration")
+    assert result["integrations"][0]["compliance"]["status"] == "compliant", result["integrations"][0]["compliance"]
+    assert writes(sim) == []
+    print(len(sim.requests()), [r["path"] for r in sim.requests()])
