@@ -33,41 +33,14 @@ def _option(args, name, default):
     return args[args.index(name) + 1] if name in args[:-1] else default
 
 
-class SimulatorProcess:
-    """`python -m simulator --port 0 ...` as a subprocess, plus helpers for the /__sim__/ endpoints."""
+class SimulatorControl:
+    """The /__sim__/ control endpoints of a running simulator (tests, benchmarks and the demo's administrator)."""
 
-    def __init__(self, *args, timeout=15.0, cwd=None, env=None):
-        args = [str(a) for a in args]
-        self.company = _option(args, "--company", "msptest")
-        self.public_key = _option(args, "--public-key", "simadminpublic")
-        self.private_key = _option(args, "--private-key", "simadminprivate")
-        self._stderr = tempfile.TemporaryFile()  # pylint: disable=consider-using-with
-        command = [sys.executable, "-m", "simulator"] + ([] if "--port" in args else ["--port", "0"]) + args
-        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            command, cwd=str(cwd or REPO_ROOT), env=env, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
-        lines = queue.Queue()
-        threading.Thread(target=self._drain, args=(lines,), daemon=True).start()
-        try:
-            line = lines.get(timeout=timeout)
-        except queue.Empty:
-            line = None
-        if not line or not line.startswith(READY):
-            errors = self.stderr()
-            self.stop()
-            raise SimulatorError(f"simulator did not start: {line!r}; stderr:\n{errors}")
-        self.url = line[len(READY):].strip()
-        self.host, self.port = self.url.rsplit("//", 1)[1].rsplit(":", 1)
-        self.port = int(self.port)
-
-    def _drain(self, lines):
-        for line in self.process.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    def stderr(self):
-        """What the process wrote to stderr so far."""
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace")
+    def __init__(self, url, company="msptest", public_key="simadminpublic", private_key="simadminprivate"):
+        self.url = url.rstrip("/")
+        self.company = company
+        self.public_key = public_key
+        self.private_key = private_key
 
     @property
     def api_url(self):
@@ -143,6 +116,43 @@ class SimulatorProcess:
 
     def _tenant_path(self, company):
         return f"tenants/{quote(company or self.company, safe='')}"
+
+
+class SimulatorProcess(SimulatorControl):
+    """`python -m simulator --port 0 ...` as a subprocess, plus helpers for the /__sim__/ endpoints."""
+
+    def __init__(self, *args, timeout=15.0, cwd=None, env=None):
+        args = [str(a) for a in args]
+        self.company = _option(args, "--company", "msptest")
+        self.public_key = _option(args, "--public-key", "simadminpublic")
+        self.private_key = _option(args, "--private-key", "simadminprivate")
+        self._stderr = tempfile.TemporaryFile()  # pylint: disable=consider-using-with
+        command = [sys.executable, "-m", "simulator"] + ([] if "--port" in args else ["--port", "0"]) + args
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=str(cwd or REPO_ROOT), env=env, stdout=subprocess.PIPE, stderr=self._stderr, text=True)
+        lines = queue.Queue()
+        threading.Thread(target=self._drain, args=(lines,), daemon=True).start()
+        try:
+            line = lines.get(timeout=timeout)
+        except queue.Empty:
+            line = None
+        if not line or not line.startswith(READY):
+            errors = self.stderr()
+            self.stop()
+            raise SimulatorError(f"simulator did not start: {line!r}; stderr:\n{errors}")
+        self.url = line[len(READY):].strip()
+        self.host, self.port = self.url.rsplit("//", 1)[1].rsplit(":", 1)
+        self.port = int(self.port)
+
+    def _drain(self, lines):
+        for line in self.process.stdout:
+            lines.put(line)
+        lines.put(None)
+
+    def stderr(self):
+        """What the process wrote to stderr so far."""
+        self._stderr.seek(0)
+        return self._stderr.read().decode("utf-8", "replace")
 
     # --- lifetime ------------------------------------------------------------------------------
     def stop(self):

@@ -28,7 +28,8 @@ attributes:
 options:
   my_security:
     description:
-      - Also read the calling member's effective security setting rows (one request, pageSize 1000).
+      - Also read the calling member's effective security setting rows (one request, pageSize 1000) and name each right
+        the collection needs that they lack (RV(missing_rights)).
     type: bool
     default: false
 """
@@ -80,6 +81,13 @@ api_version:
   returned: success
   type: str
   sample: '2025.8'
+missing_rights:
+  description: The rights the collection needs that the calling member lacks (from its own setting rows), each with
+    what it is for; empty when the keys can do everything.
+  returned: when O(my_security=true)
+  type: list
+  elements: str
+  sample: ["System / Security Roles: Add Level All, has None (to create vendor roles)"]
 my_security:
   description: The calling member's setting rows (module, function and the four levels), when O(my_security=true).
   returned: when O(my_security=true)
@@ -94,6 +102,7 @@ api:
 """
 
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
+from ansible_collections.msp.connectwise.plugins.module_utils.doctor import missing_rights
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 
 
@@ -118,6 +127,7 @@ def main():
                  "edit": r.get("editLevel"), "delete": r.get("deleteLevel"), "inquire": r.get("inquireLevel")}
                 for r in rows
             ]
+            result["missing_rights"] = missing_rights(rows)
     except ConnectWiseError as exc:
         module.fail_cw(exc)
     module.exit_json(api=module.api_summary(), **result)

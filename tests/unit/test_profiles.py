@@ -1,0 +1,345 @@
+"""The vendor profiles (roles/integration/files/profiles): their schema, and their rows against the sources.
+
+Every profile is checked row by row against where it came from: the five seed documents (parsed from the
+documents' own text) or the vendor's matrix in vendors.md; and its counts against vendors.md's summary table.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible_collections.msp.connectwise.plugins.module_utils.names import (
+    FunctionIndex, TableIndex, function_key, module_key, table_key)
+from simulator import catalogue
+from tests.conftest import REPO, SEEDS
+from tests.unit import profile_sources as sources
+
+PROFILES = REPO / "roles" / "integration" / "files" / "profiles"
+PROFILE_FILES = sorted(PROFILES.glob("*.yml"))
+VENDORS_MD = SEEDS.parent / "docs" / "vendors.md"
+
+TENANT_ROWS = [{"id": i, "moduleName": row[1], "moduleFunctionName": row[2]} for i, row in enumerate(catalogue.FUNCTIONS)]
+TENANT_TABLES = [{"id": row[0], "category": row[1], "name": row[2]} for row in catalogue.SETUP_SCREENS]
+
+LEVELS = {"None", "My", "All"}
+ROW_KEYS = {"module", "function", "add", "edit", "delete", "inquire"}
+TOP_KEYS = {"vendor", "title", "source", "levels_assumed", "role", "permissions", "optional_permissions",
+            "temporary_permissions", "tables", "member", "key", "notes"}
+OPTIONAL_TOP_KEYS = {"optional_tables"}
+SOURCE_KEYS = {"document", "seed", "url", "version", "retrieved"}
+MEMBER_KEYS = {"identifier", "name", "level", "notes"}
+IDENTIFIER = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+
+# profile -> (seed document, its parser, summary row in vendors.md section 5)
+SEED_PROFILES = {
+    "cw_kanban": ("000_b3914f7d6bb902e6.txt", sources.parse_space_rows, "CW Kanban (seed)"),
+    "mobius": ("001_7ccc00b9e1d3bdad.txt", sources.parse_prose, "Mobius (seed)"),
+    "topleft": ("002_869707471cb8fc29.txt", sources.parse_pipe_rows, "TopLeft (seed)"),
+    "timesanity": ("003_a84f66710d42222e.txt", sources.parse_inquire_rows, "TimeSanity (seed)"),
+    "lifecycle_manager": ("004_27906d14349fb95f.txt", sources.parse_indented_rows, "ScalePad Lifecycle Manager (seed)"),
+}
+
+# profile -> (its vendors.md heading, heading whose matrix it uses, summary row). Team GPS and ChatStyle
+# publish "the same table as" SmileBack and CloudRadial Chat.
+MD_PROFILES = {
+    "rewst": ("Rewst", "Rewst", "Rewst"),
+    "cloudradial_chat": ("CloudRadial Chat", "CloudRadial Chat", "CloudRadial Chat"),
+    "chatstyle": ("ChatStyle", "CloudRadial Chat", "ChatStyle"),
+    "hudu": ("Hudu", "Hudu", "Hudu"),
+    "smileback": ("SmileBack", "SmileBack", "SmileBack"),
+    "team_gps": ("Team GPS", "SmileBack", "Team GPS"),
+    "signl4": ("SIGNL4", "SIGNL4", "SIGNL4"),
+    "crushbank": ("CrushBank", "CrushBank", "CrushBank"),
+    "nable_ncentral": ("N-able N-central", "N-able N-central", "N-able N-central"),
+    "nable_nsight": ("N-able N-sight RMM", "N-able N-sight RMM", "N-able N-sight RMM"),
+    "datto_bcdr": ("Datto BCDR / Partner Portal", "Datto BCDR / Partner Portal", "Datto BCDR / Partner Portal"),
+    "kaseya_quote_manager": ("Kaseya Quote Manager", "Kaseya Quote Manager", "Kaseya Quote Manager"),
+    "unitrends": ("Unitrends UniView", "Unitrends UniView", "Unitrends UniView"),
+    "msp360": ("MSP360", "MSP360", "MSP360"),
+    "cisco_umbrella": ("Cisco Umbrella MSP", "Cisco Umbrella MSP", "Cisco Umbrella MSP"),
+    "lifecycle_insights": ("Lifecycle Insights", "Lifecycle Insights", "Lifecycle Insights"),
+    "visionary360": ("Visionary360 Accounting Sync", "Visionary360 Accounting Sync", "Visionary360 Accounting Sync"),
+    "gradient": ("Gradient MSP", "Gradient MSP", "Gradient MSP"),
+    "cloud_im": ("Cloud.im", "Cloud.im", "Cloud.im"),
+    "commvault": ("Commvault", "Commvault", "Commvault"),
+    "cyberdrain_cow": ("CyberDrain CoW", "CyberDrain CoW", "CyberDrain CoW"),
+    "bitdefender": ("Bitdefender", "Bitdefender", "Bitdefender"),
+    "guardz": ("Guardz", "Guardz", "Guardz"),
+    "cyrisma": ("CYRISMA", "CYRISMA", "CYRISMA"),
+    "check_point": ("Check Point Harmony SASE", "Check Point Harmony SASE", "Check Point Harmony SASE"),
+    "helpdesk_buttons": ("Helpdesk Buttons / Tier2Tickets", "Helpdesk Buttons / Tier2Tickets", "Helpdesk Buttons / Tier2Tickets"),
+    "manageengine": ("ManageEngine Endpoint Central MSP", "ManageEngine Endpoint Central MSP", "ManageEngine Endpoint Central MSP"),
+    "sherweb": ("Sherweb Office Protect", "Sherweb Office Protect", "Sherweb Office Protect"),
+    "password_boss": ("Password Boss", "Password Boss", "Password Boss"),
+    "lastpass": ("LastPass", "LastPass", "LastPass"),
+    "mspcfo": ("MSPCFO", "MSPCFO", "MSPCFO"),
+    "presh_marketing": ("Presh Marketing", "Presh Marketing", "Presh Marketing"),
+    "nable_passportal": ("N-able Passportal", "N-able Passportal", "N-able Passportal"),
+}
+
+# Rows the vendor calls optional whose levels vendors.md records (its prose says which; the tables cannot).
+MD_OPTIONAL = {
+    "nable_ncentral": {("Finance", "Agreements"), ("Finance", "Billing View Time")},
+    "commvault": {("Service Desk", "Service Tickets")},
+}
+
+# PARTIAL matrices, or levels not recorded: vendors.md's rule is that these get no profile.
+NO_PROFILE = {"cloudradial_csa", "cloudradial", "thread", "datto_rmm", "huntress", "liongard", "brightgauge",
+              "wise_sync", "quoter", "cyberfox", "cyberfox_autoelevate", "perimeters", "hatz_ai", "hatz"}
+
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents (../shared/seeds) are not beside this clone")
+needs_md = pytest.mark.skipif(not VENDORS_MD.is_file(), reason="../shared/docs/vendors.md is not beside this clone")
+
+
+def load(path):
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+
+
+def profile(name):
+    return load(PROFILES / (name + ".yml"))
+
+
+def role_rows(data):
+    return list(data["permissions"]) + list(data["optional_permissions"])
+
+
+def as_source(data):
+    """A profile's rows in the shape the parsers return, spelled exactly as the profile writes them."""
+    rows, optional, temporary = {}, set(), {}
+    for section in ("permissions", "optional_permissions"):
+        for row in data[section]:
+            key = (row["module"], row["function"])
+            assert key not in rows, "%s / %s is written twice" % key
+            rows[key] = {cell: row[cell] for cell in sources.CELLS if cell in row}
+            if section == "optional_permissions":
+                optional.add(key)
+    for row in data["temporary_permissions"]:
+        temporary[(row["module"], row["function"])] = {cell: row[cell] for cell in sources.CELLS if cell in row}
+    return rows, optional, temporary
+
+
+def test_there_are_profiles():
+    assert len(PROFILE_FILES) >= 20
+
+
+def test_every_profile_is_checked_against_a_source():
+    stems = {p.stem for p in PROFILE_FILES}
+    assert stems <= set(SEED_PROFILES) | set(MD_PROFILES), "profiles with no source check: %s" % (
+        stems - set(SEED_PROFILES) - set(MD_PROFILES))
+    assert set(SEED_PROFILES) <= stems
+
+
+def test_no_profile_for_partial_or_unrecorded_vendors():
+    assert not {p.stem for p in PROFILE_FILES} & NO_PROFILE
+
+
+# --- schema -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
+def test_schema(path):
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    data = yaml.safe_load(text)
+    assert TOP_KEYS <= set(data), "missing: %s" % (TOP_KEYS - set(data))
+    assert set(data) <= TOP_KEYS | OPTIONAL_TOP_KEYS, "unknown keys: %s" % (set(data) - TOP_KEYS - OPTIONAL_TOP_KEYS)
+    assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", path.stem)
+    assert data["vendor"] == path.stem
+    assert isinstance(data["title"], str) and data["title"]
+
+    source = data["source"]
+    assert set(source) == SOURCE_KEYS
+    assert isinstance(source["document"], str) and source["document"]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", source["retrieved"])
+    assert source["url"] is None or source["url"].startswith("https://")
+    assert isinstance(data["levels_assumed"], bool)
+    if data["levels_assumed"]:
+        assert source["url"], "a profile with assumed levels must say where to confirm them"
+
+    assert set(data["role"]) == {"name"}
+    assert isinstance(data["role"]["name"], str) and 0 < len(data["role"]["name"]) <= 30
+
+    for section in ("permissions", "optional_permissions", "temporary_permissions"):
+        assert isinstance(data[section], list)
+        for row in data[section]:
+            assert set(row) <= ROW_KEYS and {"module", "function"} <= set(row), row
+            assert isinstance(row["module"], str) and isinstance(row["function"], str)
+            cells = [cell for cell in sources.CELLS if cell in row]
+            assert cells, "%s has no level" % row
+            assert all(row[cell] in LEVELS for cell in cells), row
+    assert data["permissions"]
+
+    member = data["member"]
+    assert set(member) == MEMBER_KEYS
+    assert IDENTIFIER.match(member["identifier"]), member["identifier"]
+    assert member["name"] is None or (isinstance(member["name"], str) and 0 < len(member["name"]) <= 30)
+    assert member["level"] is None or isinstance(member["level"], str)
+    assert member["notes"] is None or isinstance(member["notes"], str)
+
+    assert set(data["key"]) == {"description"} and isinstance(data["key"]["description"], str) and data["key"]["description"]
+    assert isinstance(data["notes"], list) and all(isinstance(n, str) and n for n in data["notes"])
+    assert "yourdomain" not in text, "placeholder e-mail addresses are not data"
+
+    for section in ("tables", "optional_tables"):
+        assert isinstance(data.get(section, []), list)
+        assert all(isinstance(t, str) and "/" in t for t in data.get(section, []))
+
+
+@pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
+def test_no_duplicates_after_folding(path):
+    data = load(path)
+    keys = [function_key(r["module"], r["function"]) for r in role_rows(data)]
+    assert len(keys) == len(set(keys)), "a function is listed twice (after folding)"
+    temporary = [function_key(r["module"], r["function"]) for r in data["temporary_permissions"]]
+    assert len(temporary) == len(set(temporary))
+    tables = [table_key(t) for t in data["tables"] + data.get("optional_tables", [])]
+    assert len(tables) == len(set(tables)), "a table is listed twice (after folding)"
+
+
+@pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
+def test_temporary_cells_are_not_also_permanent(path):
+    data = load(path)
+    permanent = {function_key(r["module"], r["function"]): r for r in role_rows(data)}
+    for row in data["temporary_permissions"]:
+        other = permanent.get(function_key(row["module"], row["function"]), {})
+        overlap = [cell for cell in sources.CELLS if cell in row and cell in other]
+        assert not overlap, "%s / %s: %s both temporary and permanent" % (row["module"], row["function"], overlap)
+
+
+@pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
+def test_every_name_resolves_on_the_catalogue(path):
+    data = load(path)
+    functions, tables = FunctionIndex(TENANT_ROWS), TableIndex(TENANT_TABLES)
+    for row in role_rows(data) + list(data["temporary_permissions"]):
+        functions.resolve(row["module"], row["function"])
+    for entry in data["tables"] + data.get("optional_tables", []):
+        tables.resolve(entry)
+
+
+# --- the seeds, row by row --------------------------------------------------------------------------------
+
+@needs_seeds
+@pytest.mark.parametrize("name", sorted(SEED_PROFILES))
+def test_seed_profile_matches_its_document(name):
+    seed, parse, _ = SEED_PROFILES[name]
+    expected = parse((SEEDS / seed).read_text(encoding="utf-8"))
+    data = profile(name)
+    assert data["source"]["seed"] == seed
+    rows, optional, temporary = as_source(data)
+    assert set(rows) == set(expected.rows), "rows only in the profile: %s; only in the seed: %s" % (
+        sorted(set(rows) - set(expected.rows)), sorted(set(expected.rows) - set(rows)))
+    for key, levels in expected.rows.items():
+        assert rows[key] == levels, "%s / %s" % key
+    assert optional == expected.optional
+    assert temporary == {}
+    assert data["tables"] == expected.tables
+    assert data.get("optional_tables", []) == []
+    assert data["levels_assumed"] is False
+
+
+@needs_seeds
+def test_seed_parsers_read_every_row():
+    """The parsers themselves: counts and a few cells that differ between the seeds."""
+    read = {name: parse((SEEDS / seed).read_text(encoding="utf-8")) for name, (seed, parse, _) in SEED_PROFILES.items()}
+    assert {name: len(src.rows) for name, src in read.items()} == {
+        "cw_kanban": 21, "mobius": 15, "topleft": 26, "timesanity": 40, "lifecycle_manager": 20}
+    assert read["cw_kanban"].rows[("Service Desk", "Service Ticket - Dependencies")] == {
+        "add": "All", "edit": "None", "delete": "None", "inquire": "All"}
+    assert read["cw_kanban"].rows[("Time & Expense", "Time Entry Billable Option")]["add"] == "All"
+    assert read["mobius"].rows[("Finance", "Invoicing")] == {"add": "None", "edit": "All", "delete": "All", "inquire": "All"}
+    assert read["mobius"].tables == ["General Ledger / Accounting Package", "Invoicing / Billing Status",
+                                     "Invoicing / Tax code", "Products / UOM"]
+    assert read["timesanity"].tables == ["General / Auto Sync", "Project / Project Boards", "Service / Service Boards"]
+    assert read["lifecycle_manager"].optional == {("Service Desk", "Service Tickets - Dependencies"),
+                                                  ("Service Desk", "Service Tickets - Finance")}
+    assert ("Finance", "invoicing") in read["lifecycle_manager"].rows
+    assert len(read["lifecycle_manager"].tables) == 16
+
+
+@needs_seeds
+def test_a_wrong_cell_is_caught(tmp_path):
+    """A profile that differs from its seed in one cell no longer matches."""
+    data = profile("topleft")
+    data["permissions"][0] = dict(data["permissions"][0], inquire="My")
+    expected = sources.parse_pipe_rows((SEEDS / SEED_PROFILES["topleft"][0]).read_text(encoding="utf-8"))
+    rows, _, _ = as_source(data)
+    assert rows != expected.rows
+
+
+# --- vendors.md, row by row ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def md():
+    text = VENDORS_MD.read_text(encoding="utf-8")
+    return text, sources.md_sections(text), sources.md_summary(text)
+
+
+@needs_md
+@pytest.mark.parametrize("name", sorted(MD_PROFILES))
+def test_vendors_md_profile_matches_its_matrix(md, name):
+    _, sections, _ = md
+    own, matrix, _ = MD_PROFILES[name]
+    own_heading, own_lines = sources.md_section(sections, own)
+    assert "PARTIAL" not in own_heading
+    if matrix != own:
+        assert any("Same table" in line and matrix in line for line in own_lines), "%s does not share %s's table" % (own, matrix)
+    _, matrix_lines = sources.md_section(sections, matrix)
+    expected = sources.parse_md_matrix(matrix_lines)
+    data = profile(name)
+    rows, optional, temporary = as_source(data)
+
+    # modules: vendors.md writes ConnectWise's names and notes the vendor's own (CrushBank "Time and Expense");
+    # functions: exactly as written.
+    folded = {(module_key(m), f): v for (m, f), v in rows.items()}
+    expected_rows = {(module_key(m), f): v for (m, f), v in expected.rows.items()}
+    assert set(folded) == set(expected_rows), "only in the profile: %s; only in vendors.md: %s" % (
+        sorted(set(folded) - set(expected_rows)), sorted(set(expected_rows) - set(folded)))
+    for key, levels in expected_rows.items():
+        assert folded[key] == levels, "%s / %s" % key
+    assert {(module_key(m), f) for m, f in optional} == {(module_key(m), f) for m, f in MD_OPTIONAL.get(name, set())}
+    assert {(module_key(m), f): v for (m, f), v in temporary.items()} == {
+        (module_key(m), f): v for (m, f), v in expected.temporary.items()}
+    assert data["tables"] == expected.tables
+    assert data.get("optional_tables", []) == expected.optional_tables
+    assert ("optional_tables" in data) == bool(expected.optional_tables)
+    assert data["levels_assumed"] is expected.assumed
+
+    assert data["source"]["seed"] is None
+    urls = sources.md_urls(own_lines)
+    assert data["source"]["url"] in urls, "%r is not among the section's sources %s" % (data["source"]["url"], urls)
+
+
+@needs_md
+@pytest.mark.parametrize("name", sorted(set(SEED_PROFILES) | set(MD_PROFILES)))
+def test_counts_match_the_summary_table(md, name):
+    text, _, summary = md
+    if not (PROFILES / (name + ".yml")).exists():
+        pytest.skip("no profile written for %s" % name)
+    vendor = SEED_PROFILES[name][2] if name in SEED_PROFILES else MD_PROFILES[name][2]
+    completeness, functions, customize = summary[vendor]
+    assert completeness.startswith("complete"), "%s is %s in vendors.md" % (vendor, completeness)
+    data = profile(name)
+    permanent, optional = len(data["permissions"]), len(data["optional_permissions"])
+
+    match = re.match(r"^(\d+)(?: \((\+)?(\d+) optional\))?", functions)
+    assert match, functions
+    total, extra, n_optional = int(match.group(1)), match.group(2), int(match.group(3) or 0)
+    if extra:  # "24 (+1 optional)": optional rights beyond the count, whose levels vendors.md does not record
+        assert permanent + optional == total and optional == 0
+    else:
+        assert permanent + optional == total
+        if match.group(3):  # "20 (2 optional)"
+            assert optional == n_optional
+
+    tables, optional_tables = data["tables"], data.get("optional_tables", [])
+    match = re.match(r"^yes, (\d+)( \(optional\))?", customize)
+    if match:
+        assert len(optional_tables if match.group(2) else tables) == int(match.group(1))
+        assert not (tables if match.group(2) else optional_tables)
+    else:
+        assert tables == [] and optional_tables == [], "vendors.md names no entries: %s" % customize
+    if name in SEED_PROFILES:
+        assert data["source"]["url"] is None or data["source"]["url"] in text
