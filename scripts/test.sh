@@ -132,6 +132,11 @@ stage_sanity-py312() { run_sanity .venv-py312 3.12; }
 
 stage_lint() {
     use_venv .venv
+    # --offline also stops ansible-lint from installing the collection it lints, so that playbooks'
+    # msp.connectwise.* modules and roles would not resolve: give it the working tree itself.
+    mkdir -p "$WORK/live/ansible_collections/msp"
+    ln -sfn "$ROOT" "$WORK/live/ansible_collections/msp/connectwise"
+    export ANSIBLE_COLLECTIONS_PATH="$WORK/live" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
     ansible-lint --version | head -n1
     ansible-lint --offline --profile production
 }

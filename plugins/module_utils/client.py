@@ -116,6 +116,18 @@ class ConnectWiseClient:
         self.company_info = None
         self.requests_sent = 0
         self.retries_taken = 0
+        # Reads shared by the steps of one run (a whole tenant in one process): each list is read once.
+        self.cache = {}
+
+    def cached(self, key, load):
+        """``load()`` once per run for ``key``; writes call forget() for what they change."""
+        if key not in self.cache:
+            self.cache[key] = load()
+        return self.cache[key]
+
+    def forget(self, *keys):
+        for key in keys:
+            self.cache.pop(key, None)
 
     # -- connection -------------------------------------------------------------------------
 

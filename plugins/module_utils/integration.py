@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key, read_held
-from ansible_collections.msp.connectwise.plugins.module_utils.members import converge_member, find_member
-from ansible_collections.msp.connectwise.plugins.module_utils.members import check_member_input
+from ansible_collections.msp.connectwise.plugins.module_utils.members import check_member_input, converge_member, find_member, load_members
 from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions, desired_matrix, read_settings
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.roles import (PLACEHOLDER_ID, check_role_name, converge_role, find_role,
-                                                                           members_using)
+                                                                           load_roles, members_using)
 from ansible_collections.msp.connectwise.plugins.module_utils.tables import SETUP_SCREENS, converge_tables
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
@@ -50,14 +49,19 @@ def prevalidate(client, items, check_mode):
             problems.append("%s (%s): %s" % (where, (item.get("profile") or {}).get("vendor", "?"), exc))
     if problems:
         raise ValueError("; ".join(problems))
+    # One read of every role and every API member serves all the vendors of this tenant.
+    roles = load_roles(client)
+    load_members(client)
     # A profile row the tenant lacks (an older release, a smaller edition) is skipped with a warning, not fatal.
     if any(w["permissions"] for w in wants):
-        functions = FunctionIndex(read_settings(client, {"id": PLACEHOLDER_ID, "name": "(catalogue)"}))
+        existing = [find_role(client, w["role"]) for w in wants]
+        catalogue = next((r for r in existing if r), roles[0] if roles else {"id": PLACEHOLDER_ID, "name": "(catalogue)"})
+        functions = FunctionIndex(read_settings(client, catalogue))
         for want in wants:
             want["permissions"] = known_only(want, want["permissions"], lambda r: functions.resolve(r["module"], r["function"]))
             want["accepted"] = [r for r in want["accepted"] if resolves(lambda: functions.resolve(r["module"], r["function"]))]
     if any(w["tables"] for w in wants):
-        tables = TableIndex(client.get_all(SETUP_SCREENS))
+        tables = TableIndex(client.cached(("list", SETUP_SCREENS), lambda: client.get_all(SETUP_SCREENS)))
         for want in wants:
             want["tables"] = known_only(want, want["tables"], tables.resolve)
     return wants

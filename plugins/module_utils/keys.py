@@ -13,6 +13,7 @@ import tempfile
 
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import MASK, Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.tables import member_items
 
 TOKENS = "/system/members/%s/tokens"
 SOURCES = ("auto", "token", "ui")
@@ -51,9 +52,9 @@ def write_held(dest, record):
 
 
 def works(client, pair):
-    """Whether the pair authenticates (GET /system/info as that member)."""
+    """Whether the pair authenticates, by reading the member's own customize items (kept for the Table Setup check)."""
     try:
-        client.as_member(pair[0], pair[1]).get("/system/info")
+        member_items(client, pair)
         return True
     except ConnectWiseError as exc:
         if exc.status in (401, 403, 404):
@@ -108,6 +109,8 @@ def converge_key(client, member, source="auto", dest=None, given=None, rotate=Fa
         raise ConnectWiseError("the tokens endpoint returned no key pair", method="POST", path=TOKENS % member)
     fresh = dict(record_base, public_key=issued["publicKey"], private_key=issued["privateKey"], source="token",
                  expiration=issued.get("expiration"))
+    if not works(client, (fresh["public_key"], fresh["private_key"])):
+        raise ValueError("member: the pair just issued for %r does not authenticate; check that the member is active" % member)
     outcome.warnings.append("the pair issued through the tokens endpoint expires at %s; for a vendor that needs a "
                             "permanent key, create one in the UI and pass it with source: ui" % issued.get("expiration"))
     return keep(outcome, dest, held, fresh, check_mode, True)

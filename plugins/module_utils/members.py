@@ -43,7 +43,15 @@ def check_member_input(params):
 
 
 def find_member(client, identifier):
+    """The API member, from the run's list when a whole-tenant run loaded it (load_members), else by condition."""
+    if "api_members" in client.cache:
+        matches = [m for m in client.cache["api_members"] if (m.get("identifier") or "").lower() == identifier.lower()]
+        return matches[0] if matches else None
     return client.get_one(API_MEMBERS, conditions.eq("identifier", identifier))
+
+
+def load_members(client):
+    return client.cached("api_members", lambda: client.get_all(API_MEMBERS))
 
 
 class References:
@@ -52,13 +60,10 @@ class References:
     def __init__(self, client, check_mode):
         self.client = client
         self.check_mode = check_mode
-        self._lists = {}
 
     def records(self, option):
         path = BOARDS if option == "excluded_boards" else REFERENCES[option][0]
-        if path not in self._lists:
-            self._lists[path] = self.client.get_all(path)
-        return self._lists[path]
+        return self.client.cached(("list", path), lambda: self.client.get_all(path))
 
     def resolve(self, option, name):
         for record in self.records(option):
@@ -71,7 +76,7 @@ class References:
 
     def level_one(self):
         """The tenant's level-1 name ('Corporate' is only the usual name)."""
-        structure = self.client.get(STRUCTURE) or {}
+        structure = self.client.cached(STRUCTURE, lambda: self.client.get(STRUCTURE)) or {}
         if structure.get("level1Name"):
             return structure["level1Name"]
         levels = sorted(self.records("level"), key=lambda r: r.get("id", 0))
@@ -122,6 +127,7 @@ def converge_member(client, params, check_mode):
         if member and not member.get("inactiveFlag"):
             if not check_mode:
                 client.patch("%s/%d" % (API_MEMBERS, member["id"]), [{"op": "replace", "path": "inactiveFlag", "value": True}])
+                client.forget("api_members")
             outcome.wrote()
         outcome.values["member"] = summary(member, inactive=True) if member else None
         return outcome
@@ -136,6 +142,7 @@ def converge_member(client, params, check_mode):
         body = create_body(params, wanted, refs)
         created = {"id": PLACEHOLDER_ID, "identifier": identifier} if check_mode else client.post(API_MEMBERS, body)
         outcome.wrote()
+        client.forget("api_members")
         outcome.values["member"] = summary(created)
         return outcome
     operations = []
@@ -148,6 +155,7 @@ def converge_member(client, params, check_mode):
     if operations:
         if not check_mode:
             member = client.patch("%s/%d" % (API_MEMBERS, member["id"]), operations)
+            client.forget("api_members")
         outcome.wrote()
     outcome.values["member"] = summary(member)
     return outcome

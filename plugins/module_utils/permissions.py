@@ -22,12 +22,12 @@ def settings_path(role_id):
 def read_settings(client, role):
     """Every settings row of the role in one request; for a role still to be created, any role's rows set to None."""
     if not is_placeholder(role):
-        return client.get_all(settings_path(role["id"]))
+        return client.cached(("settings", role["id"]), lambda: client.get_all(settings_path(role["id"])))
     # No catalogue endpoint exists: a new role gets every row, all None, so any role's rows show the shape.
-    template = client.request("GET", ROLES, params={"pageSize": 1, "page": 1}).data or []
+    template = client.cache.get("roles") or client.request("GET", ROLES, params={"pageSize": 1, "page": 1}).data or []
     if not template:
         raise ValueError("role: this tenant has no security role to read the module functions from")
-    rows = client.get_all(settings_path(template[0]["id"]))
+    rows = read_settings(client, template[0])
     return [dict(row, **{field: "None" for field in FIELDS.values()}) for row in rows]
 
 
@@ -159,6 +159,7 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
         return outcome
     if through_api and not is_placeholder(role):
         changes = write_changes(client, role, changes, method, outcome)
+        client.forget(("settings", role["id"]))
     for row, diff in changes:
         outcome.need(manual_step(role_name, row, diff), pending_item(role_name, row, diff))
     return outcome

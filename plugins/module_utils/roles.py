@@ -24,8 +24,17 @@ def check_role_name(name, where="name"):
 
 
 def find_role(client, name):
-    """The role named ``name`` (ConnectWise compares names case-insensitively), or None."""
+    """The role named ``name`` (ConnectWise compares names case-insensitively), or None.
+
+    A whole-tenant run reads every role once (load_roles); a single module asks for the one role."""
+    if "roles" in client.cache:
+        matches = [r for r in client.cache["roles"] if (r.get("name") or "").lower() == name.lower()]
+        return matches[0] if matches else None
     return client.get_one(ROLES, conditions.eq("name", name))
+
+
+def load_roles(client):
+    return client.cached("roles", lambda: client.get_all(ROLES))
 
 
 def is_placeholder(role):
@@ -51,6 +60,8 @@ def converge_role(client, name, state, check_mode):
         if not role:
             role = {"id": PLACEHOLDER_ID, "name": name} if check_mode else client.post(ROLES, {"name": name})
             outcome.wrote()
+            if not check_mode and "roles" in client.cache:
+                client.cache["roles"].append(role)
         outcome.values["role"] = {"id": role["id"], "name": role["name"]}
         return outcome
     outcome.after = {"state": "absent"}
@@ -61,6 +72,7 @@ def converge_role(client, name, state, check_mode):
                              "role or deactivate and reassign them first" % (role["name"], ", ".join(sorted(users))))
         if not check_mode:
             client.delete("%s/%d" % (ROLES, role["id"]))
+            client.forget("roles", ("settings", role["id"]))
         outcome.wrote()
     outcome.values["role"] = None
     return outcome

@@ -28,9 +28,14 @@ def resolve_tables(screens, tables):
     return wanted
 
 
-def allowed_for_member(member_client):
+def member_items(client, pair):
+    """The member's own customize items (read once per run and pair; this call also proves the pair works)."""
+    return client.cached(("customize", pair[0]), lambda: client.as_member(*pair).get_all(CUSTOMIZE_ITEMS))
+
+
+def allowed_for_member(client, pair):
     """Setup screen ids the member's role may open, as that member sees them."""
-    items = member_client.get_all(CUSTOMIZE_ITEMS)
+    items = member_items(client, pair)
     allowed = set()
     for item in items:
         if item.get("customizeIdentifier") == TABLE_SETUP:
@@ -46,7 +51,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
     if purge and not tables:
         raise ValueError("tables: empty with purge: true would disallow every table; list the tables the role needs")
     outcome = Outcome("Table Setup access of security role %s" % role_name)
-    screens = client.get_all(SETUP_SCREENS)
+    screens = client.cached(("list", SETUP_SCREENS), lambda: client.get_all(SETUP_SCREENS))
     wanted = resolve_tables(screens, tables)
     names = {s["id"]: "%s / %s" % (s["category"], s["name"]) for s in screens}
     outcome.after = {"allowed": sorted(wanted.values())}
@@ -59,7 +64,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
             step = "%s: move '%s' to 'Allow access to these'" % (UI_PATH % role_name, label)
             outcome.need(step, {"kind": "table", "role": role_name, "table": label, "action": "allow", "verified": False})
         return outcome
-    allowed = allowed_for_member(client.as_member(*member_keys))
+    allowed = allowed_for_member(client, member_keys)
     outcome.before = {"allowed": sorted(names.get(i, "#%s" % i) for i in allowed)}
     if purge:
         outcome.after = {"allowed": sorted(wanted.values())}
