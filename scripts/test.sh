@@ -222,6 +222,7 @@ wanted() {
 
 SUMMARY=()
 FAILED=()
+PASSED=0
 TOTAL_START=$SECONDS
 
 summary() {
@@ -256,14 +257,18 @@ for stage in "${ALL_STAGES[@]}"; do
         [[ "${KEEP_GOING:-}" == 1 && "$stage" != bootstrap ]] && continue
         summary
         echo "test: FAILED at stage '$stage' (exit $rc)"
+        echo "stages: $PASSED passed, ${#FAILED[@]} failed"
         exit 1
     fi
     SUMMARY+=("$(printf '%-14s ok      %4ss' "$stage" "$took")")
+    PASSED=$((PASSED + 1))
 done
 
 summary
 if [[ ${#FAILED[@]} -gt 0 ]]; then
     echo "test: FAILED stages: ${FAILED[*]}"
+    echo "stages: $PASSED passed, ${#FAILED[@]} failed"
     exit 1
 fi
 echo "test: all stages passed"
+echo "stages: $PASSED passed, 0 failed"

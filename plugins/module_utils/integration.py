@@ -156,6 +156,12 @@ def converge_integration(client, want, state="present", method="auto", settings_
                                 rotate=bool(key.get("rotate")), description=key["description"], check_mode=check_mode,
                                 may_return_secret=False)
     pair = held_pair(key, given, steps["key"])
+    holder = steps["member"].before.get("role")
+    if pair and check_mode and holder and holder.lower() != role["name"].lower():
+        # The member sees its current role's list; verifying that would report another role's tables as drift.
+        steps["member"].warnings.append("Table Setup access not verified: member %s holds role %s, not %s"
+                                        % (identifier, holder, role["name"]))
+        pair = None
     if want["tables"] or want["purge"]:
         steps["tables"] = converge_tables(client, role["name"], want["tables"], purge=want["purge"] and bool(want["tables"]),
                                           member_keys=pair)
@@ -200,7 +206,7 @@ def differences(steps):
         found.append({"kind": "role", "role": steps["role"].after.get("name"), "action": "create"})
     found.extend(steps["permissions"].values.get("differences", []))
     tables = steps.get("tables")
-    if tables is not None:
+    if tables is not None and tables.values.get("status") == "drift":
         found.extend(tables.pending)
     member = steps["member"]
     for field in sorted(set(member.before) | set(member.after)):

@@ -130,6 +130,11 @@ pending:
   type: list
   elements: dict
   sample: []
+check_mode:
+  description: Whether this run was an audit (check mode), also when check mode was set on the task only.
+  returned: always
+  type: bool
+  sample: false
 settings_writable:
   description: Whether this tenant accepted API writes to role settings in this run (null when not learnt).
   returned: success
@@ -208,7 +213,7 @@ def main():
     checklist = ["%s: %s" % (r["title"], step) for r in results for step in r["manual_steps"]]
     pending = [dict(item, vendor=r["vendor"]) for r in results for item in r["pending"]]
     result = {"changed": any(r["changed"] for r in results), "integrations": results, "manual_steps": checklist,
-              "pending": pending, "settings_writable": writable, "api": module.api_summary()}
+              "pending": pending, "settings_writable": writable, "api": module.api_summary(), "check_mode": module.check_mode}
     if module._diff:
         result["diff"] = {"before": before, "after": after}
     if pending and not module.check_mode and not p["allow_pending"]:
