@@ -9,7 +9,7 @@ import re
 from ansible_collections.msp.connectwise.plugins.module_utils import conditions
 from ansible_collections.msp.connectwise.plugins.module_utils.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import PLACEHOLDER_ID
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import PLACEHOLDER_ID, find_role
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
@@ -66,6 +66,10 @@ class References:
         return self.client.cached(("list", path), lambda: self.client.get_all(path))
 
     def resolve(self, option, name):
+        if option == "role":
+            role = find_role(self.client, name)  # kept current when this run creates roles
+            if role is not None:
+                return role
         for record in self.records(option):
             if fold(record.get("name") or "") == fold(name) or fold(record.get("identifier") or "") == fold(name):
                 return record

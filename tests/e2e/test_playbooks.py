@@ -1,0 +1,124 @@
+"""The playbooks as an MSP runs them: audit.yml over an inventory of tenants (JSON + HTML report), onboard.yml with
+several vendors per tenant, offboard.yml, and doctor.yml (missing rights, the write probe recorded for later runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import COLLECTIONS_PATH, REPO
+
+from .conftest import CLIENT_ID
+from .helpers import writes
+
+SEEDS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
+
+
+@pytest.fixture
+def run_book(tmp_path):
+    """run_book(name, inventory=None, check=False, extra=None, env=None) -> CompletedProcess of playbooks/<name>."""
+
+    def run(name, inventory=None, check=False, extra=None, env=None):
+        command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / name)]
+        if inventory:
+            path = tmp_path / "inventory.yml"
+            path.write_text(yaml.safe_dump(inventory))
+            command += ["-i", str(path)]
+        if check:
+            command.append("--check")
+        if extra:
+            command += ["-e", json.dumps(extra)]
+        environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, CW_OUTPUT_DIR=str(tmp_path / "out"),
+                           ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"), CW_CLIENT_ID=CLIENT_ID,
+                           ANSIBLE_FORKS="5")
+        environment.update(env or {})
+        return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=600, check=False)
+
+    return run
+
+
+def tenants_inventory(sim, names, vendors):
+    hosts = {}
+    for name in names:
+        hosts[name] = {"cw_site": sim.url, "cw_company_id": name, "cw_public_key": name + "public",
+                       "cw_private_key": name + "private", "cw_client_id": CLIENT_ID, "cw_vendors": vendors}
+    return {"cw_tenants": {"hosts": hosts}}
+
+
+def admin(sim, company, checklists):
+    subprocess.run([sys.executable, "-m", "simulator.admin", "--url", sim.url, "--company", company, "apply"]
+                   + [str(c) for c in checklists], cwd=REPO, check=True, capture_output=True)
+
+
+def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
+    names = ["alpha", "bravo", "charlie"]
+    for name in names:
+        sim.create_tenant(company=name, public_key=name + "public", private_key=name + "private", settings_writable=True)
+    inventory = tenants_inventory(sim, names, SEEDS)
+    # alpha and bravo are onboarded (the administrator applies the Table Setup steps); charlie is untouched.
+    onboard = run_book("onboard.yml", inventory=inventory, extra={"cw_hosts": "alpha:bravo", "cw_purge": True})
+    assert onboard.returncode == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
+    for name in ("alpha", "bravo"):
+        admin(sim, name, sorted((tmp_path / "out" / "checklists").glob(name + "-*.md")))
+    onboard = run_book("onboard.yml", inventory=inventory, extra={"cw_hosts": "alpha:bravo", "cw_purge": True})
+    assert onboard.returncode == 0, onboard.stdout[-3000:]
+    # drift on bravo: TopLeft's role loses a right
+    sim.ui_set_levels("TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "None"}], company="bravo")
+
+    sim.clear_requests()
+    audit = run_book("audit.yml", inventory=inventory, extra={"cw_purge": True})
+    assert audit.returncode == 0, audit.stdout[-3000:]
+    assert writes(sim) == []
+    report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
+    statuses = {t: {v: cell["status"] for v, cell in vendors.items()} for t, vendors in report["tenants"].items()}
+    assert statuses["alpha"] == dict.fromkeys(SEEDS, "compliant")
+    assert statuses["bravo"]["topleft"] == "drift" and report["tenants"]["bravo"]["topleft"]["cells"] == 1
+    assert {v: s for v, s in statuses["bravo"].items() if v != "topleft"} == dict.fromkeys(set(SEEDS) - {"topleft"}, "compliant")
+    assert statuses["charlie"] == dict.fromkeys(SEEDS, "missing_role")
+    assert report["summary"] == {"compliant": 9, "drift": 1, "missing_role": 5}
+    html = (tmp_path / "out" / "reports" / "audit.html").read_text()
+    assert html.count("<tr><th>") == 4  # header row + 3 tenants
+    assert '<td class="drift"><a href="#bravo-topleft">drift (1 cells)</a></td>' in html
+    assert 'id="bravo-topleft"' in html and "Companies / Contacts: inquire None &rarr; All" in html
+
+
+def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
+    sim.set_settings_writable(True)
+    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
+    assert run_book("onboard_topleft.yml", env=env).returncode == 0
+    sim.clear_requests()
+    off = run_book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"})
+    assert "System > Members > API Members > TopLeft > API Keys: delete every key" in off.stdout
+    assert off.returncode == 0, off.stdout[-3000:]
+    methods = [(w["method"], w["path"].rsplit("/", 2)[-2]) for w in writes(sim)]
+    assert ("DELETE", "securityroles") in methods
+    state = sim.state()["tenants"][0]
+    member = [m for m in state["members"] if m["identifier"] == "TopLeft"][0]
+    assert member["inactiveFlag"] is True
+    assert not [r for r in state["roles"] if r["name"] == "TopLeft"]
+
+
+def test_doctor_names_missing_rights_and_records_the_probe(sim, run_book, tmp_path):
+    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
+    ok = run_book("doctor.yml", env=env, extra={"cw_probe_settings_write": True})
+    assert ok.returncode == 0, ok.stdout[-3000:]
+    assert "Missing rights: none" in ok.stdout and "refuses (405)" in ok.stdout
+    recorded = yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())
+    assert recorded == {"cw_settings_writable": False}
+    assert [w["status"] for w in writes(sim)] == [405]
+
+    # A member whose role lacks rights: doctor names each one.
+    pair = sim.ui_create_key("simadmin", "doctor test")
+    sim.ui_set_levels("Admin", [{"module": "System", "function": "Security Roles", "add": "None", "delete": "None"}])
+    weak = dict(env, CW_PUBLIC_KEY=pair["publicKey"], CW_PRIVATE_KEY=pair["privateKey"])
+    bad = run_book("doctor.yml", env=weak)
+    assert bad.returncode == 2
+    assert "System / Security Roles: Add Level All, has None (to create vendor roles)" in bad.stdout
+    assert "System / Security Roles: Delete Level All, has None" in bad.stdout
+    assert pair["privateKey"] not in bad.stdout + bad.stderr
