@@ -15,34 +15,29 @@ options:
       - A bare host means C(https://).
       - Plain C(http://) is refused unless the host is a loopback address (a local simulator), so
         that keys never cross a network unencrypted.
-      - If not set, the value of the E(CW_SITE) environment variable is used.
+      - If not set, the value of the E(CW_SITE) environment variable is used; one of the two is required.
     type: str
-    required: true
   company_id:
     description:
       - The ConnectWise company identifier used at login (not the company name).
-      - If not set, the value of the E(CW_COMPANY_ID) environment variable is used.
+      - If not set, the value of the E(CW_COMPANY_ID) environment variable is used; one of the two is required.
     type: str
-    required: true
   public_key:
     description:
       - Public key of the API member the collection acts as.
-      - If not set, the value of the E(CW_PUBLIC_KEY) environment variable is used.
+      - If not set, the value of the E(CW_PUBLIC_KEY) environment variable is used; one of the two is required.
     type: str
-    required: true
   private_key:
     description:
       - Private key of the API member the collection acts as. Never logged or returned.
-      - If not set, the value of the E(CW_PRIVATE_KEY) environment variable is used.
+      - If not set, the value of the E(CW_PRIVATE_KEY) environment variable is used; one of the two is required.
     type: str
-    required: true
   client_id:
     description:
       - The integration's clientId GUID from the ConnectWise developer portal. ConnectWise refuses
         requests without one.
-      - If not set, the value of the E(CW_CLIENT_ID) environment variable is used.
+      - If not set, the value of the E(CW_CLIENT_ID) environment variable is used; one of the two is required.
     type: str
-    required: true
   api_version:
     description:
       - The API model version pinned in the C(Accept) header, so that a ConnectWise release does not

@@ -78,12 +78,12 @@ class ConnectWiseClient:
     def __init__(self, site, company_id, public_key, private_key, client_id, api_version="2025.8",
                  validate_certs=True, timeout=30, retries=5, backoff=1.0, sleep=time.sleep):
         if not company_id:
-            raise ConfigurationError("company_id", "is required: set it to the ConnectWise login company id or CW_COMPANY_ID")
+            raise ConfigurationError("company_id", "is required: set it (or CW_COMPANY_ID) to the ConnectWise login company id")
         for name, value in (("public_key", public_key), ("private_key", private_key)):
             if not value:
-                raise ConfigurationError(name, "is required: set it or CW_%s to the API member's key" % name.upper())
+                raise ConfigurationError(name, "is required: set it (or CW_%s) to the API member's key" % name.upper())
         if not client_id:
-            raise ConfigurationError("client_id", "is required by ConnectWise on every request: set it or CW_CLIENT_ID "
+            raise ConfigurationError("client_id", "is required by ConnectWise on every request: set it (or CW_CLIENT_ID) "
                                      "to the integration's clientId GUID")
         if not _API_VERSION.match(str(api_version or "")):
             raise ConfigurationError("api_version", "%r is not a ConnectWise API version such as 2025.8" % (api_version,))

@@ -12,11 +12,12 @@ from ansible_collections.msp.connectwise.plugins.module_utils.plan import finish
 
 # These environment variable names are a contract: the AWX credential type injects exactly them.
 CONNECTION_ARGSPEC = {
-    "site": {"type": "str", "required": True, "fallback": (env_fallback, ["CW_SITE"])},
-    "company_id": {"type": "str", "required": True, "fallback": (env_fallback, ["CW_COMPANY_ID"])},
-    "public_key": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["CW_PUBLIC_KEY"])},
-    "private_key": {"type": "str", "required": True, "no_log": True, "fallback": (env_fallback, ["CW_PRIVATE_KEY"])},
-    "client_id": {"type": "str", "required": True, "fallback": (env_fallback, ["CW_CLIENT_ID"])},
+    # Not "required" for Ansible: the client names a missing one together with its CW_* variable, which is the fix.
+    "site": {"type": "str", "fallback": (env_fallback, ["CW_SITE"])},
+    "company_id": {"type": "str", "fallback": (env_fallback, ["CW_COMPANY_ID"])},
+    "public_key": {"type": "str", "no_log": True, "fallback": (env_fallback, ["CW_PUBLIC_KEY"])},
+    "private_key": {"type": "str", "no_log": True, "fallback": (env_fallback, ["CW_PRIVATE_KEY"])},
+    "client_id": {"type": "str", "fallback": (env_fallback, ["CW_CLIENT_ID"])},
     "api_version": {"type": "str", "default": "2025.8", "fallback": (env_fallback, ["CW_API_VERSION"])},
     "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["CW_VALIDATE_CERTS"])},
     "timeout": {"type": "float", "default": 30, "fallback": (env_fallback, ["CW_TIMEOUT"])},

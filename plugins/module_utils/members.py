@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.msp.connectwise.plugins.module_utils import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.roles import PLACEHOLDER_ID, find_role
@@ -144,7 +145,21 @@ def converge_member(client, params, check_mode):
         if not params.get("role"):
             raise ValueError("role: required to create API member %r (the security role the integration uses)" % identifier)
         body = create_body(params, wanted, refs)
-        created = {"id": PLACEHOLDER_ID, "identifier": identifier} if check_mode else client.post(API_MEMBERS, body)
+        if check_mode:
+            outcome.wrote()
+            outcome.values["member"] = summary({"id": PLACEHOLDER_ID, "identifier": identifier})
+            return outcome
+        try:
+            created = client.post(API_MEMBERS, body)
+        except ConnectWiseError as exc:
+            if exc.status != 400 or not any(e.get("code") == "ObjectExists" for e in exc.errors):
+                raise
+            # Created by another run since our read: converge that member instead of failing.
+            client.forget("api_members")
+            if find_member(client, identifier) is None:
+                raise
+            outcome.warnings.append("member %s was created by someone else meanwhile; it is converged instead" % identifier)
+            return converge_member(client, params, check_mode)
         outcome.wrote()
         client.forget("api_members")
         outcome.values["member"] = summary(created)

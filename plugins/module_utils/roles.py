@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible_collections.msp.connectwise.plugins.module_utils import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
 
 ROLES = "/system/securityroles"
@@ -37,6 +38,25 @@ def load_roles(client):
     return client.cached("roles", lambda: client.get_all(ROLES))
 
 
+def create_role(client, name, outcome):
+    """POST the role; if another run created it since our read (ObjectExists), use that one instead of failing."""
+    try:
+        role = client.post(ROLES, {"name": name})
+    except ConnectWiseError as exc:
+        if exc.status != 400 or not any(e.get("code") == "ObjectExists" for e in exc.errors):
+            raise
+        client.forget("roles")
+        role = find_role(client, name)
+        if role is None:
+            raise
+        outcome.warnings.append("role %s was created by someone else meanwhile; it is used as is" % name)
+        return role
+    outcome.wrote()
+    if "roles" in client.cache:
+        client.cache["roles"].append(role)
+    return role
+
+
 def is_placeholder(role):
     return bool(role) and role.get("id") == PLACEHOLDER_ID
 
@@ -57,11 +77,11 @@ def converge_role(client, name, state, check_mode):
     outcome.before = {"name": role["name"], "state": "present"} if role else {"state": "absent"}
     if state == "present":
         outcome.after = {"name": role["name"] if role else name, "state": "present"}
-        if not role:
-            role = {"id": PLACEHOLDER_ID, "name": name} if check_mode else client.post(ROLES, {"name": name})
+        if not role and check_mode:
+            role = {"id": PLACEHOLDER_ID, "name": name}
             outcome.wrote()
-            if not check_mode and "roles" in client.cache:
-                client.cache["roles"].append(role)
+        elif not role:
+            role = create_role(client, name, outcome)
         outcome.values["role"] = {"id": role["id"], "name": role["name"]}
         return outcome
     outcome.after = {"state": "absent"}
