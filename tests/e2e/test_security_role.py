@@ -58,3 +58,15 @@ def test_name_over_30_characters_fails_before_any_request(sim, playbook):
     run = playbook([role_task(name="A" * 31)], expect_rc=2)
     assert "at most 30" in run.result("role")["msg"] and "name:" in run.result("role")["msg"]
     assert [r for r in sim.requests() if "securityroles" in r["path"].lower()] == []
+
+
+def test_role_info_lists_roles_and_reads_one_matrix(sim, playbook):
+    sim.ui_set_levels("Technician", [{"module": "Finance", "function": "Agreements", "inquire": "All"}])
+    run = playbook([task("cw_security_role_info", _name="info", **{"name": "Technician"})], expect_rc=0)
+    result = run.result("info")
+    assert "Admin" in [r["name"] for r in result["roles"]]
+    assert result["matrix"]["Finance / Agreements"]["inquire"] == "All"
+    assert all(set(levels.values()) != {"None"} for levels in result["matrix"].values())
+    assert result["api"]["requests"] <= 3 and writes(sim) == []
+    run = playbook([task("cw_security_role_info", _name="info", **{"name": "Nope"})], expect_rc=0)
+    assert run.result("info")["matrix"] is None
