@@ -10,6 +10,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# Several runs may share this tree (a developer's shell, an editor, make test): a venv is rebuilt only
+# under an exclusive lock, which scripts/test.sh holds shared while a run uses the venvs.
+LOCK="${TMPDIR:-/tmp}/msp-connectwise-venvs-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16).lock"
+
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -48,11 +52,29 @@ stamp_of() {
     } | sha256sum | cut -d' ' -f1
 }
 
+up_to_date() {
+    local dir="$1" stamp="$2"
+    [[ -x "$dir/bin/python" && -f "$dir/.bootstrap-stamp" && "$(cat "$dir/.bootstrap-stamp")" == "$stamp" ]] &&
+        "$dir/bin/python" -c 'import ansible' >/dev/null 2>&1
+}
+
+lock_exclusive() {
+    [[ -n "${LOCKED:-}" ]] && return 0
+    exec 9>"$LOCK"
+    if ! flock -x -n 9; then
+        say "waiting for the other runs using the venvs of this tree to end (lock $LOCK)"
+        flock -x 9
+    fi
+    LOCKED=1
+}
+
 make_venv() {
     local dir="$1" python="$2" stamp log start
     stamp="$(stamp_of "$python")"
-    if [[ -x "$dir/bin/python" && -f "$dir/.bootstrap-stamp" && "$(cat "$dir/.bootstrap-stamp")" == "$stamp" ]] &&
-        "$dir/bin/python" -c 'import ansible' >/dev/null 2>&1; then
+    if ! up_to_date "$dir" "$stamp"; then
+        lock_exclusive
+    fi
+    if up_to_date "$dir" "$stamp"; then
         say "$dir is up to date ($("$dir/bin/ansible" --version | head -n1))"
         return 0
     fi

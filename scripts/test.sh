@@ -101,7 +101,7 @@ run_pytest() {
         if [[ "$word" != -* && -e "${word%%::*}" ]]; then where=""; fi
     done
     # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words; $where is empty or tests/
-    python -m pytest $where --ignore=tests/output --color="$COLOR" ${PYTEST_ARGS:-} || rc=$?
+    python -m pytest $where --ignore=tests/output --color="$COLOR" --durations=10 ${PYTEST_ARGS:-} || rc=$?
     if [[ $rc == 5 ]]; then
         echo "test: pytest collected no test (exit 5): that is a failure here"
     fi
@@ -262,6 +262,16 @@ for stage in "${ALL_STAGES[@]}"; do
     fi
     SUMMARY+=("$(printf '%-14s ok      %4ss' "$stage" "$took")")
     PASSED=$((PASSED + 1))
+    if [[ "$stage" == bootstrap ]]; then
+        # Keep the venvs in place while this run uses them: scripts/bootstrap.sh rebuilds one only
+        # under the exclusive lock (same path as there).
+        LOCK="${TMPDIR:-/tmp}/msp-connectwise-venvs-$(printf '%s' "$ROOT" | sha256sum | cut -c1-16).lock"
+        exec 9>"$LOCK"
+        if ! flock -s -n 9; then
+            echo "test: waiting for a venv rebuild in this tree to end (lock $LOCK)"
+            flock -s 9
+        fi
+    fi
 done
 
 summary

@@ -46,7 +46,7 @@ def role_files(vendor, profile, engine_options):
         "description": [
             "Selects the %s profile (role %r, member %r) and runs the msp.connectwise.integration engine." % (
                 title, profile["role"]["name"], profile["member"]["identifier"]),
-            "Source: %s%s." % (source.get("document") or title, (" (%s)" % source["url"]) if source.get("url") else ""),
+            "Source: %s (its address is in docs/vendors.md)." % (source.get("document") or title),
         ],
         "options": options,
     }}}

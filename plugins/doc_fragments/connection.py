@@ -69,7 +69,7 @@ requirements:
   - python >= 3.11
   - requests
 notes:
-  - All connection options can be set once for a play with
+  - "All connection options can be set once for a play with
     C(module_defaults: {group/msp.connectwise.connectwise: {...}}), or through the C(CW_*)
-    environment variables (which the AWX credential type injects).
+    environment variables (which the AWX credential type injects)."
 """

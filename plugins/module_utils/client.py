@@ -116,6 +116,8 @@ class ConnectWiseClient:
         self.company_info = None
         self.requests_sent = 0
         self.retries_taken = 0
+        # Where requests and retries are counted: this client, or the client it acts for (as_member).
+        self._tally = self
         # Reads shared by the steps of one run (a whole tenant in one process): each list is read once.
         self.cache = {}
 
@@ -136,6 +138,7 @@ class ConnectWiseClient:
         other = ConnectWiseClient(self.site, self.company_id, public_key, private_key, self._keys[2], self.api_version,
                                   self.session.verify, self.timeout, self.retries, self.backoff, self._sleep)
         other.codebase, other.is_cloud, other.company_info = self.codebase, self.is_cloud, self.company_info
+        other._tally = self._tally  # its calls are part of this run's cost
         return other
 
     @property
@@ -260,8 +263,11 @@ class ConnectWiseClient:
         attempt = 0
         while True:
             try:
-                self.requests_sent += 1
-                response = self.session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout)
+                self._tally.requests_sent += 1
+                # verify given per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's
+                # verify=False, which would silently ignore validate_certs: false.
+                response = self.session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout,
+                                                verify=self.session.verify)
             except requests.exceptions.RequestException as exc:
                 if attempt < self.retries and self._retryable_exception(method, exc):
                     self._wait(self._backoff(attempt))
@@ -278,19 +284,25 @@ class ConnectWiseClient:
             attempt += 1
 
     def _wait(self, seconds):
-        self.retries_taken += 1
+        self._tally.retries_taken += 1
         self._sleep(seconds)
 
     @staticmethod
+    def _reached(exc):
+        """Whether the request got to the server (the connection was made, then closed or reset), as opposed to never
+        connecting (refused, unresolved, unroutable)."""
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        return not isinstance(reason, NewConnectionError)
+
+    @staticmethod
     def _retryable_exception(method, exc):
-        """Timeouts and resets are retried; a POST only when it cannot have reached the server."""
+        """Timeouts and resets are retried; a POST only when it cannot have reached the server; a bad certificate never."""
+        if isinstance(exc, requests.exceptions.SSLError):
+            return False
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return True
         if isinstance(exc, requests.exceptions.ConnectionError):
-            reason = getattr(exc.args[0], "reason", None) if exc.args else None
-            if isinstance(reason, NewConnectionError):
-                return True
-            return method != "POST"
+            return method != "POST" or not ConnectWiseClient._reached(exc)
         if isinstance(exc, requests.exceptions.Timeout):
             return method != "POST"
         return False
@@ -314,11 +326,13 @@ class ConnectWiseClient:
             why = "TLS certificate check failed (validate_certs: false only for a lab server)"
         elif isinstance(exc, requests.exceptions.Timeout):
             why = "no answer within %ss (timeout)" % self.timeout
-        elif isinstance(exc, requests.exceptions.ConnectionError):
+        elif isinstance(exc, requests.exceptions.ConnectionError) and not self._reached(exc):
             why = "cannot reach %s: check site (CW_SITE) and the network" % self.site
+        elif isinstance(exc, requests.exceptions.ConnectionError):
+            why = "the connection to %s was closed before it answered (by the server or a proxy on the way)" % self.site
         else:
             why = exc.__class__.__name__
-        if method == "POST" and not self._retryable_exception(method, exc):
+        if method == "POST" and not self._retryable_exception(method, exc) and not isinstance(exc, requests.exceptions.SSLError):
             why += "; the POST was not retried because it may have been processed: re-run, the modules read before they write"
         return ConnectWiseError(why, method=method, path=shown, retries=attempt).scrub(self._secrets)
 

@@ -9,8 +9,9 @@ Each step is the same converge function the single-resource modules use; this on
 from __future__ import annotations
 
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key, read_held
-from ansible_collections.msp.connectwise.plugins.module_utils.members import check_member_input, converge_member, find_member, load_members
+from ansible_collections.msp.connectwise.plugins.module_utils.keys import SOURCES, converge_key, read_held, works
+from ansible_collections.msp.connectwise.plugins.module_utils.members import (References, check_member_input, converge_member, find_member,
+                                                                             load_members)
 from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions, desired_matrix, read_settings
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
@@ -52,6 +53,17 @@ def prevalidate(client, items, check_mode):
     # One read of every role and every API member serves all the vendors of this tenant.
     roles = load_roles(client)
     load_members(client)
+    # Names the member refers to and the key options, checked with the reads the steps make anyway (cached), so that
+    # an unknown location or a bad key pair fails before the role is created rather than after.
+    refs = References(client, check_mode)
+    for position, want in enumerate(wants):
+        try:
+            check_references(refs, want["member"])
+            check_key(client, want["key"])
+        except ValueError as exc:
+            problems.append("integrations[%d] (%s): %s" % (position, want["vendor"], exc))
+    if problems:
+        raise ValueError("; ".join(problems))
     # A profile row the tenant lacks (an older release, a smaller edition) is skipped with a warning, not fatal.
     if any(w["permissions"] for w in wants):
         existing = [find_role(client, w["role"]) for w in wants]
@@ -65,6 +77,26 @@ def prevalidate(client, items, check_mode):
         for want in wants:
             want["tables"] = known_only(want, want["tables"], tables.resolve)
     return wants
+
+
+def check_references(refs, member):
+    for option in ("level", "location", "department", "time_zone"):
+        if member.get(option):
+            refs.resolve(option, member[option])
+    for board in member.get("excluded_boards") or []:
+        refs.resolve("excluded_boards", board)
+
+
+def check_key(client, key):
+    source = key.get("source") or "auto"
+    if source not in SOURCES:
+        raise ValueError("key.source: %r is not one of %s" % (source, ", ".join(SOURCES)))
+    pair = (key.get("member_public_key"), key.get("member_private_key"))
+    if any(pair) and not all(pair):
+        raise ValueError("key.member_public_key and key.member_private_key: give both keys of the pair, or neither")
+    if all(pair) and not works(client, pair):
+        raise ValueError("key.member_public_key: the given pair does not authenticate on this tenant (HTTP 401); check "
+                         "that both keys were copied from the member's API Keys tab and the member is active")
 
 
 def resolves(call):
@@ -152,9 +184,13 @@ def converge_integration(client, want, state="present", method="auto", settings_
     identifier = want["member"]["identifier"]
     key = want["key"]
     given = (key.get("member_public_key"), key.get("member_private_key")) if key.get("member_public_key") else None
-    steps["key"] = converge_key(client, identifier, source=key.get("source") or "auto", dest=key.get("dest"), given=given,
-                                rotate=bool(key.get("rotate")), description=key["description"], check_mode=check_mode,
-                                may_return_secret=False)
+    if given or key.get("dest") or key.get("source") == "ui":
+        steps["key"] = converge_key(client, identifier, source=key.get("source") or "auto", dest=key.get("dest"), given=given,
+                                    rotate=bool(key.get("rotate")), description=key["description"], check_mode=check_mode,
+                                    may_return_secret=False)
+    else:
+        # Without dest no key is issued: there is nowhere safe to keep a private key (see key in cw_integration).
+        steps["key"] = Outcome("API key of member %s" % identifier)
     pair = held_pair(key, given, steps["key"])
     holder = steps["member"].before.get("role")
     if pair and check_mode and holder and holder.lower() != role["name"].lower():
@@ -194,7 +230,7 @@ def report(want, steps, check_mode, role):
         "vendor": want["vendor"], "title": want["title"], "role": role, "member": steps["member"].values.get("member"),
         "changed": changed, "manual_steps": checklist, "pending": pending, "warnings": warnings,
         "differences": differences(steps),
-        "compliance": compliance(want, steps, check_mode),
+        "compliance": settled(compliance(want, steps, check_mode), pending, check_mode),
         "steps": {name: outcome for name, outcome in steps.items()},
     }
 
@@ -216,6 +252,20 @@ def differences(steps):
     if not steps["key"].values.get("validated"):
         found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create"})
     return found
+
+
+def settled(found, pending, check_mode):
+    """An audit reports what it found; a run that wrote reports what it left, and keeps what it found."""
+    if check_mode:
+        return dict(found, found=found["status"])
+    left = dict(found, found=found["status"])
+    if not pending:
+        left.update(status="compliant", cells=0)
+    elif all(p.get("kind") == "table" and not p.get("verified", True) for p in pending):
+        left.update(status="unverified_tables", cells=0)
+    else:
+        left.update(status="pending_manual_steps", cells=len(pending))
+    return left
 
 
 def compliance(want, steps, check_mode):
@@ -251,6 +301,9 @@ def compliance(want, steps, check_mode):
 def offboard(client, want, check_mode):
     """Deactivate the member, delete the role when nobody else uses it, and list the keys to revoke in the UI."""
     identifier = want["member"]["identifier"]
+    if want["reassign_role"] and find_role(client, want["reassign_role"]) is None:  # before the member is deactivated
+        raise ValueError("reassign_role: %r does not exist on this tenant; name an existing role (e.g. one with no rights)"
+                         % want["reassign_role"])
     steps = {"member": converge_member(client, {"identifier": identifier, "state": "absent"}, check_mode)}
     role_outcome = Outcome("security role %s" % want["role"])
     role = find_role(client, want["role"])

@@ -36,9 +36,11 @@ def check_member_input(params):
         problems.append("identifier: %r must be 1 to 15 letters, digits, '_', '-' or '.', without spaces (e.g. TopLeft)"
                         % identifier)
     if params.get("name") and len(params["name"]) > 30:
-        problems.append("name: %r is %d characters; ConnectWise allows at most 30" % (params["name"], len(params["name"])))
+        problems.append("name: %r is %d characters; ConnectWise allows at most 30, choose a shorter name"
+                        % (params["name"], len(params["name"])))
     if params.get("email") and not _EMAIL.match(params["email"]):
-        problems.append("email: %r is not an e-mail address" % params["email"])
+        problems.append("email: %r is not an e-mail address; give one such as api@example.com, or leave email unset"
+                        % params["email"])
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -158,8 +160,9 @@ def converge_member(client, params, check_mode):
             client.forget("api_members")
             if find_member(client, identifier) is None:
                 raise
-            outcome.warnings.append("member %s was created by someone else meanwhile; it is converged instead" % identifier)
-            return converge_member(client, params, check_mode)
+            again = converge_member(client, params, check_mode)
+            again.warnings.insert(0, "member %s was created by someone else meanwhile; it is converged instead" % identifier)
+            return again
         outcome.wrote()
         client.forget("api_members")
         outcome.values["member"] = summary(created)

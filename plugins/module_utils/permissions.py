@@ -74,7 +74,8 @@ def plan_changes(rows, wanted, purge):
         previous = targets.setdefault(row["id"], (row, {}))[1]
         for cell, level in cells.items():
             if previous.get(cell, level) != level:
-                problems.append("%s: %s %s is asked as both %s and %s" % (where, label(row), cell, previous[cell], level))
+                problems.append("%s: %s %s is asked as both %s and %s; give each cell one level"
+                                % (where, label(row), cell, previous[cell], level))
             previous[cell] = level
     if problems:
         raise ValueError("; ".join(problems))

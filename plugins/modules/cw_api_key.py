@@ -14,7 +14,7 @@ description:
     expiration is returned), or accepts a pair an administrator created in the UI (O(member_public_key) and
     O(member_private_key)) and plans that step when none is given.
   - Every pair is validated by calling the API as the member, then kept in O(dest), a JSON file created with mode
-    0600. A pair already held in O(dest) that still works is kept: a re-run changes nothing.
+    0600. A pair already held in O(dest) that still works is kept, so a re-run changes nothing.
   - Rotation happens only with O(rotate=true), never as a side effect of a re-run.
   - A private key is returned only when newly issued, only without O(dest), and only when the task has C(no_log);
     it never appears in a diff.

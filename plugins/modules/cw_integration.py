@@ -18,8 +18,8 @@ description:
     A profile function or table this tenant lacks (an older release, a smaller edition) is skipped with a warning.
   - What the API cannot write is returned as one ordered checklist per vendor (RV(integrations[].manual_steps)),
     with machine-readable RV(integrations[].pending) items, and a compliance cell for audit reports.
-  - V(absent) offboards: deactivates the member, deletes the role when no other member uses it, and lists the keys to
-    revoke in the UI.
+  - V(absent) offboards. It deactivates the member, deletes the role when no other member uses it, and lists the keys
+    to revoke in the UI.
 author:
   - msp.connectwise maintainers
 extends_documentation_fragment:

@@ -79,7 +79,7 @@ options:
     default: auto
   settings_writable:
     description:
-      - What is already known of the tenant: V(true) if it accepts C(PATCH) on role settings, V(false) if not.
+      - What is already known of the tenant, V(true) if it accepts C(PATCH) on role settings, V(false) if not.
         Unset means unknown. C(playbooks/doctor.yml) can probe and record it.
     type: bool
   allow_pending:

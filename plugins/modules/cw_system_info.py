@@ -10,7 +10,7 @@ short_description: Check a ConnectWise Manage connection and read the server's v
 version_added: 1.0.0
 description:
   - Discovers the tenant's codebase with the unauthenticated C(/login/companyinfo) call, then calls
-    C(/system/info) with the given keys and clientId: the usual "do these keys work" check.
+    C(/system/info) with the given keys and clientId, the usual "do these keys work" check.
   - Optionally returns the calling member's own security setting rows from C(/system/mySecurity),
     so that a run can tell which rights the keys really carry.
   - Read-only; never changes the tenant.

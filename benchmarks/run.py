@@ -1,0 +1,565 @@
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fleet benchmark of msp.connectwise against the local ConnectWise simulator (issue 6; results in docs/performance.md).
+
+    make bootstrap                                   # once: .venv with the pinned ansible-core
+    .venv/bin/python benchmarks/run.py               # 100 tenants x 5 seed vendors, 50 ms latency, forks 10/25/50
+    .venv/bin/python benchmarks/run.py --quick       # smoke run: 3 tenants, forks 3, under a minute
+
+Starts `python -m simulator --tenants N+1 --latency-ms MS` on loopback, prepares the tenants without timing it
+(latency off: the fleet is onboarded with playbooks/onboard.yml and every checklist applied with simulator.admin, so
+the fleet is compliant; tenant N+1 is left fresh and made settings-writable), then runs and measures, side by side:
+
+  (a)  playbooks/onboard_topleft.yml on the fresh writable tenant, then (a') the same again (converged re-run)
+  (b)  playbooks/audit.yml, check mode, vendor topleft, on one compliant tenant
+  (c)  playbooks/audit.yml over N tenants x 5 seed vendors, once per --forks value
+  (d)  benchmarks/plain_audit.yml, the same fleet audit with ansible.builtin.uri only, once per --plain-forks value
+
+For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
+(callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
+single process; plus the sampled peak PSS of the whole ansible-playbook process tree), and the ratio to (d).
+Prints a Markdown table and writes every figure to a JSON file. Every child stops by itself (bounded timeouts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HERE = REPO / "benchmarks"
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from simulator import admin  # noqa: E402  (needs the repository root on sys.path)
+from simulator.testing import SimulatorControl, SimulatorProcess  # noqa: E402
+
+SEED_VENDORS = ["cw_kanban", "mobius", "topleft", "timesanity", "lifecycle_manager"]
+ONBOARD_VENDOR = "topleft"
+CLIENT_ID = "00000000-0000-4000-8000-000000000001"
+COMPANY = "msptest"
+SAMPLE_EVERY_S = 0.5
+# Proposal 1, inserted before the loop of the role's task "Remove checklists that no longer apply" (in the copy only):
+# the test runs in the controller, so a tenant with no stale checklist starts no module process for it.
+PROPOSED_GUARD = "  when: (cw_checklist_dir ~ '/' ~ inventory_hostname ~ '-' ~ cw_integration.vendor ~ '.md') is file\n"
+
+# The targets of issue 6.
+AUDIT_MAX_REQUESTS_PER_PAIR = 4
+ONBOARD_BASE_REQUESTS = 6
+FLEET_TENANTS, FLEET_LATENCY_MS, FLEET_MAX_WALL_S, FLEET_MIN_SPEEDUP = 100, 50, 60.0, 3.0
+
+
+class BenchmarkError(RuntimeError):
+    """A step that must succeed did not (its log is named in the message)."""
+
+
+# --- the controller's processes ----------------------------------------------------------------------
+
+def _proc_children():
+    """ppid -> [pid] for every process now alive."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, encoding="utf-8", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children
+
+
+def _tree(root):
+    children, found, todo = _proc_children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _pss_kb(pid):
+    """Proportional set size of a process (shared copy-on-write pages of forks counted once overall)."""
+    try:
+        with open("/proc/%d/smaps_rollup" % pid, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        with open("/proc/%d/statm" % pid, encoding="utf-8") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except OSError:
+        return 0
+
+
+def _cpu_s(pid):
+    """User + system CPU seconds a live process has used so far (the simulator's share of the machine)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def _machine_busy_s():
+    """CPU seconds every process of the machine has used since boot (all cores; idle, iowait and steal excluded)."""
+    with open("/proc/stat", encoding="utf-8") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    return (sum(fields[:7]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s():
+    """This script's own CPU seconds (it samples /proc while a playbook runs)."""
+    times = os.times()
+    return times.user + times.system
+
+
+def run_measured(command, env, cwd, log_path, timeout_s):
+    """Run ``command`` in its own session; return wall time, exit status and the controller's CPU and memory."""
+    with open(log_path, "w", encoding="utf-8") as log:
+        started = time.monotonic()
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=str(cwd),  # pylint: disable=consider-using-with
+                                   start_new_session=True)
+        peak_tree_kb, samples, next_sample = 0, 0, started
+        try:
+            while True:
+                pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+                if pid:
+                    break
+                now = time.monotonic()
+                if now - started > timeout_s:
+                    _kill_group(process.pid)
+                    raise BenchmarkError("%s: no end after %d s (killed); see %s" % (" ".join(command[:3]), timeout_s, log_path))
+                if now >= next_sample:
+                    peak_tree_kb = max(peak_tree_kb, sum(_pss_kb(p) for p in _tree(process.pid)))
+                    samples += 1
+                    next_sample = now + SAMPLE_EVERY_S
+                time.sleep(0.02)
+        except BaseException:
+            _kill_group(process.pid)
+            raise
+        wall = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return {"wall_s": round(wall, 2), "rc": process.returncode, "cpu_user_s": round(usage.ru_utime, 2),
+            "cpu_sys_s": round(usage.ru_stime, 2), "max_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "peak_tree_pss_mb": round(peak_tree_kb / 1024, 1), "memory_samples": samples}
+
+
+def _kill_group(pid):
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    return
+            except ChildProcessError:
+                return
+            time.sleep(0.05)
+
+
+class SnapshotControl(SimulatorControl):
+    """simulator.admin reads a role's Table Setup list from GET /__sim__/state, every tenant at once, for each role it
+    changes. Preparing a 100-tenant fleet that way takes minutes; one snapshot serves every role, since the preparation
+    changes each role's list exactly once (each vendor's checklist is applied once)."""
+
+    _snapshot = None
+
+    def state(self):
+        if self._snapshot is None:
+            self._snapshot = super().state()
+        return self._snapshot
+
+
+# --- the bench ---------------------------------------------------------------------------------------
+
+class Bench:
+    """The simulator, the work folder, the inventories and the measured runs."""
+
+    def __init__(self, args, sim, work):
+        self.args = args
+        self.sim = sim
+        self.work = work
+        self.ansible_playbook = str(Path(sys.executable).with_name("ansible-playbook"))
+        self.out = work / "cw-output"
+        self.companies = ["%s%03d" % (COMPANY, n) for n in range(1, args.tenants + 1)]
+        self.fresh = "%s%03d" % (COMPANY, args.tenants + 1)
+        self.results = []
+        self.notes = []
+        self.guard_applied = False
+        tree = work / "collections" / "ansible_collections" / "msp"
+        tree.mkdir(parents=True)
+        (tree / "connectwise").symlink_to(REPO, target_is_directory=True)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("CW_", "ANSIBLE_"))}
+        self.env.update({
+            "PATH": "%s%s%s" % (Path(sys.executable).parent, os.pathsep, os.environ.get("PATH", "")),
+            "ANSIBLE_COLLECTIONS_PATH": str(work / "collections"), "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "false",
+            "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"), "ANSIBLE_CALLBACKS_ENABLED": "bench_count",
+            "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false", "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false", "ANSIBLE_HOME": str(work / "ansible-home"), "CW_OUTPUT_DIR": str(self.out),
+        })
+        self.inventory_fleet = self._inventory("fleet", self.companies, SEED_VENDORS)
+        self.inventory_fresh = self._inventory("fresh", [self.fresh], [ONBOARD_VENDOR])
+        self.inventory_one = self._inventory("one", self.companies[:1], [ONBOARD_VENDOR])
+
+    def _inventory(self, name, companies, vendors):
+        hosts = {c: {"cw_company_id": c, "cw_public_key": "%s-public" % c, "cw_private_key": "%s-private" % c} for c in companies}
+        document = {"cw_tenants": {"hosts": hosts, "vars": {"cw_site": self.sim.url, "cw_client_id": CLIENT_ID, "cw_vendors": vendors}}}
+        path = self.work / ("inventory-%s.json" % name)
+        path.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        return path
+
+    def playbook(self, label, book, inventory, *extra, forks=None, env=None):
+        """Run one playbook, measured; returns the measurements with the simulator's log of it."""
+        counts = self.work / ("count-%s.json" % label)
+        log = self.work / ("log-%s.txt" % label)
+        command = [self.ansible_playbook, "-i", str(inventory), str(book)] + (["-f", str(forks)] if forks else []) + list(extra)
+        env = dict(env or self.env, CW_BENCH_COUNT=str(counts))
+        self.sim.clear_requests()
+        sim_cpu, busy, load, own = _cpu_s(self.sim.process.pid), _machine_busy_s(), os.getloadavg()[0], _own_cpu_s()
+        measured = run_measured(command, env, self.work, log, self.args.timeout)
+        measured["simulator_cpu_s"] = round(_cpu_s(self.sim.process.pid) - sim_cpu, 2)
+        # What else ran on this machine meanwhile (other users' jobs): CPU seconds not ours nor the simulator's.
+        others = (_machine_busy_s() - busy - measured["cpu_user_s"] - measured["cpu_sys_s"] - measured["simulator_cpu_s"]
+                  - (_own_cpu_s() - own))
+        measured["other_cpu_s"] = round(max(others, 0.0), 1)
+        measured["loadavg_before"] = round(load, 2)
+        requests = self.sim.requests()
+        measured["log"] = str(log)
+        shown = Path(book).relative_to(REPO) if Path(book).is_relative_to(REPO) else "<proposal copy>/%s" % Path(book).relative_to(
+            self.work / "proposal" / "ansible_collections" / "msp" / "connectwise")
+        options = (" -f %d" % forks if forks else "") + "".join(" " + e for e in extra)
+        measured["command"] = "ansible-playbook -i %s %s%s" % (inventory.name, shown, options)
+        measured["requests"] = len(requests)
+        measured["requests_by_method"] = {}
+        for entry in requests:
+            measured["requests_by_method"][entry["method"]] = measured["requests_by_method"].get(entry["method"], 0) + 1
+        measured["errors"] = sum(1 for r in requests if r.get("status") is None or r["status"] >= 400)
+        measured["settings_patches"] = sum(1 for r in requests if r["method"] == "PATCH" and "/settings/" in (r.get("resource") or "").lower())
+        if len(requests) <= 60:  # the single-tenant scenarios: every request, to see what each one costs
+            measured["request_lines"] = [
+                "%s %s %s%s" % (r["method"], r.get("status"), r.get("resource") or r.get("path"), " as %s" % r["member"] if r.get("member") else "")
+                for r in requests]
+        measured["tenants_touched"] = len({(r.get("company") or "").lower() for r in requests})
+        if counts.exists():
+            count = json.loads(counts.read_text(encoding="utf-8"))
+            measured.update(executed=count["executed"], module_invocations=count["module_invocations"],
+                            api_reported_by_modules=count["api_reported"]["requests"], tasks=count["tasks"])
+        return measured
+
+    # --- preparation (not timed) -------------------------------------------------------------------------
+    def prepare(self):
+        started = time.monotonic()
+        self.sim.set_faults(latency_ms=0)
+        self.sim.set_settings_writable(True, company=self.fresh)
+        # The fleet accepts level writes while it is onboarded (fewer checklists to write and apply: only Table Setup
+        # is left to the administrator), then refuses them again like ConnectWise's published API.
+        for company in self.companies:
+            self.sim.set_settings_writable(True, company=company)
+        say("preparing: onboarding %d tenants x %d vendors (latency off, not timed)" % (len(self.companies), len(SEED_VENDORS)))
+        onboard = self.playbook("prepare-onboard", REPO / "playbooks" / "onboard.yml", self.inventory_fleet,
+                                "-e", "cw_fail_on_pending=false", forks=max(self.args.forks))
+        if onboard["rc"] != 0:
+            raise BenchmarkError("preparation: onboard.yml failed (rc %d); see %s" % (onboard["rc"], onboard["log"]))
+        say("preparing: applying the checklists with simulator.admin (the administrator's clicks)")
+        checklists = self.out / "checklists"
+        control = SnapshotControl(self.sim.url)
+        applied = 0
+        for company in self.companies:
+            for path in sorted(checklists.glob("%s-*.md" % company)):
+                steps = admin.checklist_steps(path.read_text(encoding="utf-8"))
+                admin.apply(control, company, steps, str(self.work / "ui-keys"))
+                applied += 1
+        if not applied:
+            raise BenchmarkError("preparation: no checklist to apply (the seed vendors' Table Setup lists); see %s" % onboard["log"])
+        # Applied: what the next onboarding run would remove anyway; every timed audit starts from the same files.
+        shutil.rmtree(checklists, ignore_errors=True)
+        for company in self.companies:
+            self.sim.set_settings_writable(False, company=company)
+        self.sim.set_faults(latency_ms=self.args.latency_ms)
+        elapsed = time.monotonic() - started
+        say("prepared in %.0f s" % elapsed)
+        return {"wall_s": round(elapsed, 1), "onboard": strip(onboard)}
+
+    # --- the scenarios -----------------------------------------------------------------------------------
+    def scenario(self, key, title, measured, pairs, tenants, vendors, forks=None, verdicts=None):
+        row = dict(measured, key=key, title=title, pairs=pairs, tenants=tenants, vendors=vendors, forks=forks,
+                   requests_per_pair=round(measured["requests"] / pairs, 2), verdicts=verdicts)
+        self.results.append(row)
+        label = title + (" (forks %d)" % forks if forks else "")
+        say("%-4s %-66s %7.1f s  %5d requests  rc %d" % (key, label, row["wall_s"], row["requests"], row["rc"]))
+        return row
+
+    def onboarding(self):
+        book = REPO / "playbooks" / ("onboard_%s.yml" % ONBOARD_VENDOR)
+        first = self.playbook("a-onboard", book, self.inventory_fresh)
+        self.scenario("a", "onboard %s, fresh writable tenant" % ONBOARD_VENDOR, first, 1, 1, 1)
+        again = self.playbook("a2-onboard-again", book, self.inventory_fresh)
+        self.scenario("a'", "the same onboarding again (converged)", again, 1, 1, 1)
+
+    def single_audit(self):
+        measured = self.playbook("b-audit-one", REPO / "playbooks" / "audit.yml", self.inventory_one)
+        self.scenario("b", "audit %s (check mode), compliant tenant" % ONBOARD_VENDOR, measured, 1, 1, 1,
+                      verdicts=self._summary("audit.json"))
+
+    def fleet(self, forks):
+        pairs = len(self.companies) * len(SEED_VENDORS)
+        measured = self.playbook("c-fleet-f%d" % forks, REPO / "playbooks" / "audit.yml", self.inventory_fleet, forks=forks)
+        self.scenario("c", "fleet audit.yml, %d tenants x %d vendors" % (len(self.companies), len(SEED_VENDORS)), measured,
+                      pairs, len(self.companies), len(SEED_VENDORS), forks=forks, verdicts=self._summary("audit.json"))
+
+    def plain(self, forks):
+        pairs = len(self.companies) * len(SEED_VENDORS)
+        measured = self.playbook("d-plain-f%d" % forks, HERE / "plain_audit.yml", self.inventory_fleet, forks=forks)
+        self.scenario("d", "fleet audit with ansible.builtin.uri only (plain_audit.yml)", measured, pairs, len(self.companies),
+                      len(SEED_VENDORS), forks=forks, verdicts=self._summary("plain-audit.json"))
+
+    # --- proposed designs, measured on a temporary copy of the collection (the repository is not changed) -----------
+    def proposal_tree(self):
+        """A copy of the collection with the two proposals in it; None (with a note) when the copy cannot be made."""
+        root = self.work / "proposal" / "ansible_collections" / "msp" / "connectwise"
+        if root.exists():
+            return root
+        shutil.copytree(REPO, root, symlinks=True, ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "tests", "demo-output", "cw-output", "__pycache__", ".pytest_cache", "*.tar.gz", "benchmarks"))
+        source = (HERE / "proposals" / "cw_fleet_audit.py").read_text(encoding="utf-8")
+        (root / "plugins" / "modules" / "cw_fleet_audit.py").write_text("#!/usr/bin/python\n" + source, encoding="utf-8")
+        shutil.copy(HERE / "proposals" / "fleet_audit.yml.in", root / "playbooks" / "fleet_audit_prototype.yml")
+        shutil.copy(HERE / "proposals" / "fleet_tenants.json.j2", root / "playbooks" / "templates" / "fleet_tenants.json.j2")
+        tasks = root / "roles" / "integration" / "tasks" / "main.yml"
+        lines = tasks.read_text(encoding="utf-8").splitlines(keepends=True)
+        start = next((i for i, line in enumerate(lines) if line.strip() == "- name: Remove checklists that no longer apply"), None)
+        loop = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("  loop:")), None) if start is not None else None
+        if loop is None:
+            self.notes.append("proposal 1 not measured: roles/integration/tasks/main.yml has no task 'Remove checklists that "
+                              "no longer apply' with a loop any more")
+            self.guard_applied = False
+        else:
+            lines.insert(loop, PROPOSED_GUARD)
+            tasks.write_text("".join(lines), encoding="utf-8")
+            self.guard_applied = True
+        return root
+
+    def proposals(self, forks):
+        root = self.proposal_tree()
+        env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=str(root.parents[2]))
+        pairs = len(self.companies) * len(SEED_VENDORS)
+        if self.guard_applied:
+            measured = self.playbook("c1-guarded-f%d" % forks, root / "playbooks" / "audit.yml", self.inventory_fleet,
+                                     forks=forks, env=env)
+            self.scenario("c1", "PROPOSAL 1: audit.yml, checklist clean-up only where a file exists", measured, pairs,
+                          len(self.companies), len(SEED_VENDORS), forks=forks, verdicts=self._summary("audit.json"))
+        measured = self.playbook("c2-one-process", root / "playbooks" / "fleet_audit_prototype.yml", self.inventory_fleet, env=env)
+        self.scenario("c2", "PROPOSAL 2 (prototype): the fleet audited by one module process", measured, pairs,
+                      len(self.companies), len(SEED_VENDORS), verdicts=self._summary("audit.json"))
+
+    def _summary(self, name):
+        path = self.out / "reports" / name
+        if not path.exists():
+            return None
+        summary = json.loads(path.read_text(encoding="utf-8")).get("summary")
+        path.unlink()
+        return summary
+
+
+def strip(row):
+    return {k: v for k, v in row.items() if k != "tasks"}
+
+
+def say(text):
+    sys.stderr.write("bench: %s\n" % text)
+    sys.stderr.flush()
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+def best(rows, key):
+    candidates = [r for r in rows if r["key"] == key and r["rc"] == 0]
+    return min(candidates, key=lambda r: r["wall_s"]) if candidates else None
+
+
+def targets(args, rows):
+    """Each target of issue 6: the measured figure, the limit and whether it is met."""
+    found = []
+    c_best, d_best = best(rows, "c"), best(rows, "d")
+    for row in rows:
+        if row["key"] in ("b", "c"):
+            found.append({"target": "audit <= %d requests per tenant x vendor (%s%s)" % (
+                AUDIT_MAX_REQUESTS_PER_PAIR, row["key"], ", forks %d" % row["forks"] if row["forks"] else ""),
+                "measured": row["requests_per_pair"], "limit": AUDIT_MAX_REQUESTS_PER_PAIR,
+                "met": row["requests_per_pair"] <= AUDIT_MAX_REQUESTS_PER_PAIR})
+    onboard = next((r for r in rows if r["key"] == "a"), None)
+    if onboard:
+        limit = ONBOARD_BASE_REQUESTS + onboard["settings_patches"]
+        found.append({"target": "onboarding <= %d + differing rows (%d rows differed and were written)"
+                      % (ONBOARD_BASE_REQUESTS, onboard["settings_patches"]),
+                      "measured": onboard["requests"], "limit": limit, "met": onboard["requests"] <= limit})
+    if c_best:
+        scale = args.tenants == FLEET_TENANTS and args.latency_ms == FLEET_LATENCY_MS
+        found.append({"target": "fleet audit of %d x 5 at %d ms <= %.0f s on 2 cores (best of forks)%s" % (
+            FLEET_TENANTS, FLEET_LATENCY_MS, FLEET_MAX_WALL_S, "" if scale else " [not this run's size: indicative only]"),
+            "measured": c_best["wall_s"], "limit": FLEET_MAX_WALL_S, "met": c_best["wall_s"] <= FLEET_MAX_WALL_S if scale else None})
+    if c_best and d_best:
+        speedup = d_best["wall_s"] / c_best["wall_s"]
+        found.append({"target": "fleet audit >= %.0fx faster than (d) (best vs best)" % FLEET_MIN_SPEEDUP,
+                      "measured": round(speedup, 2), "limit": FLEET_MIN_SPEEDUP, "met": speedup >= FLEET_MIN_SPEEDUP})
+    for key in ("c1", "c2"):
+        row = best(rows, key)
+        if not row:
+            continue
+        scale = args.tenants == FLEET_TENANTS and args.latency_ms == FLEET_LATENCY_MS
+        found.append({"target": "(%s, a proposal, not shipped) fleet audit <= %.0f s" % (key, FLEET_MAX_WALL_S),
+                      "measured": row["wall_s"], "limit": FLEET_MAX_WALL_S, "met": row["wall_s"] <= FLEET_MAX_WALL_S if scale else None})
+        if d_best:
+            speedup = d_best["wall_s"] / row["wall_s"]
+            found.append({"target": "(%s, a proposal, not shipped) >= %.0fx faster than (d)" % (key, FLEET_MIN_SPEEDUP),
+                          "measured": round(speedup, 2), "limit": FLEET_MIN_SPEEDUP, "met": speedup >= FLEET_MIN_SPEEDUP})
+    return found
+
+
+def markdown(rows, found, machine, args, notes=()):
+    d_best = best(rows, "d")
+    lines = ["", "Machine: %s; %s CPUs; Python %s; ansible-core %s. Tenants %d, latency %d ms." % (
+        machine["platform"], machine["cpus"], machine["python"], machine["ansible_core"], args.tenants, args.latency_ms), "",
+        "| scenario | forks | tenants x vendors | API requests | requests / (tenant x vendor) | tasks run (module invocations)"
+        " | wall s | CPU s: controller / simulator / other jobs | peak MB: largest process RSS / process tree PSS | vs (d)"
+        " | verdicts | rc |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        versus = ""
+        if d_best and row["key"] in ("c", "c1", "c2", "d"):
+            versus = "%.2fx faster" % (d_best["wall_s"] / row["wall_s"]) if row is not d_best else "1.00 (baseline)"
+        elif d_best:
+            versus = "%.2fx the requests per pair" % (row["requests_per_pair"] / d_best["requests_per_pair"])
+        verdicts = ", ".join("%s %d" % item for item in sorted((row.get("verdicts") or {}).items()))
+        lines.append("| (%s) %s | %s | %d x %d | %d | %.2f | %s (%s) | %.1f | %.1f / %.1f / %.1f | %.0f / %.0f | %s | %s | %d |" % (
+            row["key"], row["title"], row["forks"] or 1, row["tenants"], row["vendors"], row["requests"], row["requests_per_pair"],
+            row.get("executed", "?"), row.get("module_invocations", "?"), row["wall_s"], row["cpu_user_s"] + row["cpu_sys_s"],
+            row["simulator_cpu_s"], row["other_cpu_s"], row["max_rss_mb"], row["peak_tree_pss_mb"], versus, verdicts, row["rc"]))
+    lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
+    for item in found:
+        met = {True: "yes", False: "**no**", None: "n/a"}[item["met"]]
+        lines.append("| %s | %s | %s | %s |" % (item["target"], item["measured"], item["limit"], met))
+    for key in ("c", "d", "c1"):
+        row = best(rows, key)
+        if row and row.get("tasks"):
+            lines += ["", "Where the wall time of (%s) forks %d went (top tasks):" % (key, row["forks"]), "",
+                      "| task | action | wall s | runs ok | skipped |", "|---|---|---|---|---|"]
+            for task in sorted(row["tasks"], key=lambda t: -t["wall_s"])[:6]:
+                lines.append("| %s | %s | %.1f | %d | %d |" % (task["name"], task["action"], task["wall_s"], task["ok"], task["skipped"]))
+    timed = sum(r["wall_s"] for r in rows) * machine["cpus"]
+    others = sum(r["other_cpu_s"] for r in rows)
+    notes = list(notes) + ["other jobs on this machine used %.0f%% of its CPU time during the timed runs (%.0f of %.0f CPU s)%s"
+                           % (100.0 * others / timed, others, timed,
+                              ": the wall times are inflated by that contention" if others > 0.1 * timed else "")] if timed else list(notes)
+    for row in rows:
+        if row["key"] in ("c", "c1", "c2", "d") and set(row.get("verdicts") or {}) != {"compliant"}:
+            notes.append("(%s) forks %s did not find every tenant x vendor compliant: %s" % (row["key"], row["forks"], row.get("verdicts")))
+    if notes:
+        lines += [""] + ["Note: %s." % note.rstrip(".") for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def machine_info():
+    import ansible.release  # pylint: disable=import-outside-toplevel
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return {"platform": "%s %s" % (platform.system(), platform.machine()), "cpu_model": model, "cpus": usable,
+            "python": platform.python_version(), "ansible_core": ansible.release.__version__,
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python benchmarks/run.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=FLEET_TENANTS, help="fleet size (default 100)")
+    parser.add_argument("--latency-ms", type=int, default=FLEET_LATENCY_MS, help="latency the simulator adds to every API request (default 50)")
+    parser.add_argument("--forks", default="10,25,50", help="fork counts for the fleet audit (c), comma-separated (default 10,25,50)")
+    parser.add_argument("--plain-forks", default=None, help="fork counts for the uri-only audit (d); default: the same as --forks")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3 tenants, forks 3, no proposal rows (under a minute)")
+    parser.add_argument("--json", default=str(HERE / "last-run.json"), help="where to write every figure (default benchmarks/last-run.json)")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds any one playbook run may take before it is killed")
+    parser.add_argument("--no-proposals", dest="proposals", action="store_false",
+                        help="skip the rows that measure proposed designs on a temporary copy of the collection")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (inventories, logs, cw-output) and print its path")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.tenants, args.forks, args.plain_forks, args.proposals = 3, "3", "3", False
+    args.forks = sorted({int(f) for f in str(args.forks).split(",") if f.strip()})
+    args.plain_forks = sorted({int(f) for f in str(args.plain_forks).split(",") if f.strip()}) if args.plain_forks else args.forks
+    if args.tenants < 1 or args.tenants > 998 or not args.forks or min(args.forks + args.plain_forks) < 1:
+        parser.error("--tenants must be 1..998 and every fork count at least 1")
+    return args
+
+
+def _interrupted(signum, _frame):
+    # Raised in the main thread: the running playbook's process group is killed and the simulator stopped on the way out.
+    raise SystemExit(128 + signum)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
+    if not Path(sys.executable).with_name("ansible-playbook").exists():
+        sys.stderr.write("bench: no ansible-playbook next to %s: run `make bootstrap`, then `.venv/bin/python benchmarks/run.py`\n"
+                         % sys.executable)
+        return 2
+    machine = machine_info()
+    work = Path(tempfile.mkdtemp(prefix="cw-bench-"))
+    started = time.monotonic()
+    say("simulator: %d tenants + 1 fresh, latency %d ms; work folder %s" % (args.tenants, args.latency_ms, work))
+    sim = SimulatorProcess("--tenants", args.tenants + 1, "--latency-ms", args.latency_ms, "--host", "127.0.0.1")
+    try:
+        bench = Bench(args, sim, work)
+        preparation = bench.prepare()
+        bench.onboarding()
+        bench.single_audit()
+        for forks in sorted(set(args.forks) | set(args.plain_forks)):
+            if forks in args.forks:
+                bench.fleet(forks)
+            if forks in args.plain_forks:
+                bench.plain(forks)
+        if args.proposals:
+            bench.proposals(best(bench.results, "c")["forks"] if best(bench.results, "c") else max(args.forks))
+    finally:
+        sim.stop()
+        if args.keep:
+            say("kept %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    found = targets(args, bench.results)
+    report = markdown(bench.results, found, machine, args, bench.notes)
+    sys.stdout.write(report)
+    document = {"command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+                "machine": machine, "tenants": args.tenants, "vendors": SEED_VENDORS, "latency_ms": args.latency_ms,
+                "forks": args.forks, "plain_forks": args.plain_forks, "total_wall_s": round(time.monotonic() - started, 1),
+                "preparation": preparation, "scenarios": bench.results, "targets": found, "markdown": report}
+    Path(args.json).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    say("every figure: %s (total %.0f s)" % (args.json, document["total_wall_s"]))
+    failed = [r for r in bench.results if r["rc"] != 0]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

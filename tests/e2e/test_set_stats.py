@@ -1,0 +1,152 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What an AWX job of the collection's playbooks leaves as artifacts, and that a workflow can branch on them.
+
+Each run is an AWX job as awx/configure.yml sets it up: the inventory of tenants (group cw_tenants, host variables
+cw_site, cw_company_id, cw_vendors), a limit to one tenant, and the environment its "ConnectWise Manage" credential
+injects (rendered as AWX renders it). AWX takes a job's artifacts from the playbook_on_stats event, whose
+artifact_data is the play stats' custom data for all hosts (ansible-runner's awx_display callback:
+stats.custom['_run']); the callback below records exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import COLLECTIONS_PATH
+from tests.unit.test_awx import awx_inject, credential_type
+
+from .helpers import writes
+
+REPO = Path(__file__).resolve().parents[2]
+CLIENT_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
+TENANT, PUBLIC, PRIVATE = "statstenant", "statspublic4e1a", "statsprivate8c3f"
+
+ARTIFACTS_CALLBACK = '''
+import json
+import os
+
+from ansible.plugins.callback import CallbackBase
+
+DOCUMENTATION = """
+name: awx_artifacts
+type: aggregate
+short_description: Write what AWX would keep as the job's artifacts
+description: Writes stats.custom['_run'] (ansible-runner's artifact_data) to E(CW_TEST_ARTIFACTS).
+"""
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "awx_artifacts"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def v2_playbook_on_stats(self, stats):
+        data = stats.custom.get("_run", {}) if hasattr(stats, "custom") else {}
+        with open(os.environ["CW_TEST_ARTIFACTS"], "w", encoding="utf-8") as stream:
+            json.dump(data, stream)
+'''
+
+
+@pytest.fixture
+def awx_job(sim, tmp_path):
+    """job(playbook, limit, extra_vars=None, credential=True) -> (process, artifacts) for an AWX-like job."""
+    sim.create_tenant(TENANT, public_key=PUBLIC, private_key=PRIVATE)
+    plugins = tmp_path / "callback_plugins"
+    plugins.mkdir()
+    (plugins / "awx_artifacts.py").write_text(ARTIFACTS_CALLBACK, encoding="utf-8")
+    inventory = tmp_path / "inventory.yml"
+    hosts = {name: {"cw_site": sim.url, "cw_company_id": company, "cw_vendors": ["topleft"]}
+             for name, company in (("mspdefault", sim.company), (TENANT, TENANT))}
+    inventory.write_text(yaml.safe_dump({"cw_tenants": {"hosts": hosts}}), encoding="utf-8")
+    inputs = {"site": sim.url, "company_id": TENANT, "public_key": PUBLIC, "private_key": PRIVATE,
+              "client_id": CLIENT_ID, "output_dir": str(tmp_path / "cw-output" / TENANT)}
+    credential_env = awx_inject(credential_type(), inputs)[0]
+    counter = [0]
+
+    def job(playbook, limit, extra_vars=None, credential=True):
+        counter[0] += 1
+        artifacts = tmp_path / ("artifacts%d.json" % counter[0])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CW_")}
+        env.update(credential_env if credential else {})
+        env.update({"ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "ANSIBLE_CALLBACK_PLUGINS": str(plugins),
+                    "ANSIBLE_CALLBACKS_ENABLED": "awx_artifacts", "CW_TEST_ARTIFACTS": str(artifacts),
+                    "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
+                    "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
+                    "PWD": str(tmp_path), "CW_RETRIES": "1"})
+        command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / playbook), "-i", str(inventory),
+                   "-vvv"]
+        if limit:
+            command += ["--limit", limit]
+        if extra_vars is not None:
+            command += ["-e", json.dumps(extra_vars)]
+        process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300, check=False)
+        for secret in (PUBLIC, PRIVATE):
+            assert secret not in process.stdout + process.stderr, "a key appears in the job output"
+        return process, (json.loads(artifacts.read_text()) if artifacts.exists() else None)
+
+    return job
+
+
+def gate(job, artifacts, hosts=None):
+    """The "cw compliance gate" job after a job with these artifacts (AWX passes them on as extra variables)."""
+    extra = dict(artifacts, **({"cw_gate_hosts": hosts} if hosts else {}))
+    return job("awx/compliance_gate.yml", None, extra_vars=extra, credential=False)
+
+
+def test_audit_artifacts_are_the_tenant_compliance_and_a_workflow_branches_on_them(sim, awx_job, tmp_path):
+    sim.clear_requests()
+    process, artifacts = awx_job("playbooks/audit.yml", TENANT)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert writes(sim) == []
+    # Per tenant: the compliance cells, the checklists and pending counts; and the fleet summary of this job.
+    assert set(artifacts) == {"cw_compliance", "cw_checklists", "cw_pending", "cw_audit_summary"}
+    assert set(artifacts["cw_compliance"]) == set(artifacts["cw_checklists"]) == {TENANT}
+    assert artifacts["cw_audit_summary"] == {"missing_role": 1}
+    assert artifacts["cw_pending"][TENANT]["topleft"] == len(artifacts["cw_checklists"][TENANT]["topleft"]) > 0
+    cell = artifacts["cw_compliance"][TENANT]["topleft"]
+    assert cell["status"] == "missing_role" and cell["key"] == "missing"
+    assert {"cells", "permission_cells", "member_fields", "table_status", "excess_grants"} <= set(cell)
+    assert PUBLIC not in json.dumps(artifacts) and PRIVATE not in json.dumps(artifacts)
+    # The credential's output folder is this tenant's: the report of this job is there, for this tenant only.
+    report = json.loads((tmp_path / "cw-output" / TENANT / "reports" / "audit.json").read_text())
+    assert TENANT in json.dumps(report) and "mspdefault" not in json.dumps(report)
+
+    process = gate(awx_job, artifacts, hosts=[TENANT])[0]
+    assert process.returncode != 0
+    assert "Not compliant: %s/topleft: missing_role" % TENANT in process.stdout
+
+
+def test_onboarded_tenant_reports_compliant_and_the_gate_passes(sim, awx_job):
+    sim.set_settings_writable(True, company=TENANT)
+    process, artifacts = awx_job("playbooks/onboard_topleft.yml", TENANT)
+    assert process.returncode == 0, process.stdout + process.stderr
+    # An onboarding job reports the state it left (compliant) and what it found before it wrote (no role yet).
+    assert artifacts["cw_compliance"][TENANT]["topleft"]["status"] == "compliant"
+    assert artifacts["cw_compliance"][TENANT]["topleft"]["found"] == "missing_role"
+
+    sim.clear_requests()
+    process, artifacts = awx_job("playbooks/audit.yml", TENANT)
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert writes(sim) == []
+    assert artifacts["cw_compliance"][TENANT]["topleft"]["status"] == "compliant", artifacts
+    process = gate(awx_job, artifacts, hosts=[TENANT])[0]
+    assert process.returncode == 0, process.stdout + process.stderr
+    assert "Compliant: " + TENANT in process.stdout
+
+
+def test_a_job_without_a_limit_fails_closed_on_the_other_tenants(sim, awx_job):
+    """One credential per job: every other tenant of the inventory is refused its keys, and only its own reports."""
+    process, artifacts = awx_job("playbooks/audit.yml", None)
+    assert process.returncode != 0
+    assert writes(sim) == []
+    assert "mspdefault" in process.stdout and "failed=1" in process.stdout.split("PLAY RECAP")[-1]
+    assert set(artifacts["cw_compliance"]) == {TENANT}

@@ -1,0 +1,40 @@
+"""Every module's DOCUMENTATION, EXAMPLES and RETURN (and the doc fragment) is valid YAML, documents the options the
+module accepts, and extends the shared connection fragment (a fast check before ansible-doc and sanity)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+MODULES = sorted((REPO / "plugins" / "modules").glob("cw_*.py"))
+
+
+def blocks(path):
+    found = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
+            found[node.targets[0].id] = yaml.safe_load(node.value.value)
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.stem)
+def test_module_docs_parse(path):
+    docs = blocks(path)
+    assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
+    assert docs["DOCUMENTATION"]["module"] == path.stem
+    assert "msp.connectwise.connection" in docs["DOCUMENTATION"]["extends_documentation_fragment"]
+    assert docs["EXAMPLES"] and docs["RETURN"]
+
+
+def test_connection_fragment_parses_and_names_every_env_variable():
+    spec = importlib.util.spec_from_file_location("fragment", REPO / "plugins" / "doc_fragments" / "connection.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    options = yaml.safe_load(module.ModuleDocFragment.DOCUMENTATION)["options"]
+    for name in ("site", "company_id", "public_key", "private_key", "client_id", "api_version", "validate_certs", "timeout", "retries"):
+        assert "E(CW_%s)" % name.upper() in " ".join(options[name]["description"])
