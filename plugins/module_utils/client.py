@@ -343,4 +343,3 @@ class ConnectWiseClient:
             body = {"message": (response.text or "")[:200] or response.reason}
         return ConnectWiseError.from_response(method, shown, response.status_code, body, retries=getattr(response, "retries", 0),
                                               is_cloud=self.is_cloud).scrub(self._secrets)
-

@@ -8,15 +8,14 @@ Each step is the same converge function the single-resource modules use; this on
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.keys import SOURCES, converge_key, read_held, works
-from ansible_collections.msp.connectwise.plugins.module_utils.members import (References, check_member_input, converge_member, find_member,
-                                                                             load_members)
+from ansible_collections.msp.connectwise.plugins.module_utils.members import (
+    References, check_member_input, converge_member, find_member, load_members)
 from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions, desired_matrix, read_settings
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import (PLACEHOLDER_ID, check_role_name, converge_role, find_role,
-                                                                           load_roles, members_using)
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import (
+    PLACEHOLDER_ID, check_role_name, converge_role, find_role, load_roles, members_using)
 from ansible_collections.msp.connectwise.plugins.module_utils.tables import SETUP_SCREENS, converge_tables
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
@@ -231,7 +230,7 @@ def report(want, steps, check_mode, role):
         "changed": changed, "manual_steps": checklist, "pending": pending, "warnings": warnings,
         "differences": differences(steps),
         "compliance": settled(compliance(want, steps, check_mode), pending, check_mode),
-        "steps": {name: outcome for name, outcome in steps.items()},
+        "steps": dict(steps),
     }
 
 
@@ -328,8 +327,8 @@ def offboard(client, want, check_mode):
                     if target is None:
                         raise ValueError("reassign_role: %r does not exist on this tenant" % reassign)
                     if not check_mode:
-                        client.patch("/system/apiMembers/%d" % member["id"], [{"op": "replace", "path": "securityRole",
-                                                                                "value": {"id": target["id"]}}])
+                        move = [{"op": "replace", "path": "securityRole", "value": {"id": target["id"]}}]
+                        client.patch("/system/apiMembers/%d" % member["id"], move)
                     role_outcome.wrote()
             if role:
                 if not check_mode:
@@ -347,4 +346,3 @@ def offboard(client, want, check_mode):
               "pending": key_step.pending, "warnings": role_outcome.warnings, "steps": steps,
               "compliance": {"status": "offboarded", "cells": 0}}
     return result
-

@@ -19,7 +19,7 @@ description:
   - A private key is returned only when newly issued, only without O(dest), and only when the task has C(no_log);
     it never appears in a diff.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:
@@ -38,7 +38,7 @@ options:
     description:
       - V(auto) uses the given pair, else a held pair that works, else issues one through the tokens endpoint.
       - V(token) is the same, named explicitly.
-      - V(ui) never issues: without a given or held working pair it plans the UI step.
+      - V(ui) never issues; without a given or held working pair it plans the UI step.
     type: str
     choices: [auto, token, ui]
     default: auto

@@ -17,7 +17,7 @@ description:
   - A member below the top level, a blank location or excluded boards silently hide data from an integration; the
     level defaults to the tenant's level 1 for that reason.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:

@@ -16,12 +16,12 @@ description:
   - Runs in one process with one connection for the whole tenant, which is what makes a fleet audit cheap.
   - Every input problem of every vendor (profile shape, levels, names) is reported before the first write.
     A profile function or table this tenant lacks (an older release, a smaller edition) is skipped with a warning.
-  - What the API cannot write is returned as one ordered checklist per vendor (RV(integrations[].manual_steps)),
-    with machine-readable RV(integrations[].pending) items, and a compliance cell for audit reports.
+  - What the API cannot write is returned as one ordered checklist per vendor (C(manual_steps) of each entry of
+    RV(integrations)), with machine-readable C(pending) items, and a compliance cell for audit reports.
   - V(absent) offboards. It deactivates the member, deletes the role when no other member uses it, and lists the keys
     to revoke in the UI.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:

@@ -19,7 +19,7 @@ description:
     C(&)/C(and), plurals (Ticket/Tickets) and known renames (Product Entry is Product Catalog). An unknown name fails
     before any write and lists the closest names the tenant has.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:
@@ -143,6 +143,7 @@ api:
 
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule, run_resource
 from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions
+
 
 def main():
     cell = {"type": "str"}

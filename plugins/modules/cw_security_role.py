@@ -15,7 +15,7 @@ description:
   - A new role starts with every module function at None; set its levels with M(msp.connectwise.cw_role_permission).
   - Deleting a role still assigned to members fails before any write and names those members.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:

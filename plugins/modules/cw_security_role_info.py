@@ -13,7 +13,7 @@ description:
     more request) as a matrix keyed by C(Module / Function).
   - Read-only. For an audit against a vendor profile use M(msp.connectwise.cw_integration) in check mode.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:

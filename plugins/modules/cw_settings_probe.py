@@ -16,13 +16,13 @@ description:
   - Record the answer (C(playbooks/doctor.yml) does) and pass it as C(settings_writable) so that check-mode audits
     predict correctly.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:
   check_mode:
-    support: none
-    description: The probe is a write (of an unchanged value); in check mode it is skipped and the answer is unknown.
+    support: full
+    description: The probe is a write (of an unchanged value), so check mode skips it and the answer stays unknown.
   diff_mode:
     support: none
     description: Nothing changes.

@@ -15,7 +15,7 @@ description:
     so that a run can tell which rights the keys really carry.
   - Read-only; never changes the tenant.
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:

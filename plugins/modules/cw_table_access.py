@@ -17,7 +17,7 @@ description:
     API member, whose keys are given in O(member_public_key) and O(member_private_key).
   - Without that key pair the result is RV(status=unverified) with every table listed as a step; never "ok".
 author:
-  - msp.connectwise maintainers
+  - msp.connectwise maintainers (@msp-connectwise)
 extends_documentation_fragment:
   - msp.connectwise.connection
 attributes:

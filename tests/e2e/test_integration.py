@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .helpers import settings_reads, task, writes
+from .helpers import task, writes
 
 PROFILES = Path(__file__).resolve().parents[2] / "roles" / "integration" / "files" / "profiles"
 

@@ -51,8 +51,8 @@ def test_verified_as_the_member_after_the_administrator_applies_the_steps(sim, p
     assert writes(sim) == []
     assert any(r.get("member") == "timesanity" and "customizeitems" in r["path"].lower() for r in sim.requests())
 
-    sim.ui_set_customize("TimeSanity", "SystemTableSetup", ["General / Auto Sync", "Project / Project Board",
-                                                           "Service / Service Board", "Service / Priority"])
+    allowed = ["General / Auto Sync", "Project / Project Board", "Service / Service Board", "Service / Priority"]
+    sim.ui_set_customize("TimeSanity", "SystemTableSetup", allowed)
     run = playbook([access(dest)], expect_rc=0)
     result = run.result("tables")
     assert result["status"] == "verified" and result["pending"] == [] and result["changed"] is False

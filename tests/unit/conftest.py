@@ -42,9 +42,8 @@ def make_client(sim, sleeps):
             "client_id": CLIENT_ID, "retries": 3, "backoff": 0.01, "timeout": 5, "sleep": sleeps,
         }
         options.update(overrides)
-        return client_module.ConnectWiseClient(
-            options.pop("site"), options.pop("company_id"), options.pop("public_key"), options.pop("private_key"),
-            options.pop("client_id"), **options)
+        connection = [options.pop(name) for name in ("site", "company_id", "public_key", "private_key", "client_id")]
+        return client_module.ConnectWiseClient(*connection, **options)
     return factory
 
 

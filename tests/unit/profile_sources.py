@@ -112,8 +112,8 @@ def parse_inquire_rows(text):
             if not re.fullmatch(LEVEL, cells[2]):
                 raise ValueError("row with an unreadable level: %r" % line)
             src.add(cells[0], cells[1], [("add", "None"), ("edit", "None"), ("delete", "None"), ("inquire", cells[2])])
-    src.tables = [line[2:] for line in _after(lines, "TimeSanity requires access to the following under System > Table Setup > Customize",
-                                               "Create an API User", lambda l: l.startswith("- "))]
+    heading = "TimeSanity requires access to the following under System > Table Setup > Customize"
+    src.tables = [line[2:] for line in _after(lines, heading, "Create an API User", lambda l: l.startswith("- "))]
     return src
 
 
@@ -236,7 +236,7 @@ def parse_md_matrix(lines):
                 src.assumed = True
                 value = "All"
             levels.append((cell, value or "None"))
-        if not re.fullmatch(r"(%s)*" % LEVEL, "".join(v for _, v in levels)):
+        if not re.fullmatch(r"(%s)*" % LEVEL, "".join(value for _cell, value in levels)):
             raise ValueError("unreadable level in %r" % line)
         src.add(cells[0], cells[1], levels)
         if temporary:

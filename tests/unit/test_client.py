@@ -119,8 +119,8 @@ class TestConnection:
                    "client_id": CLIENT_ID}
         options.update(overrides)
         with pytest.raises(ConfigurationError) as caught:
-            ConnectWiseClient(options.pop("site"), options.pop("company_id"), options.pop("public_key"),
-                              options.pop("private_key"), options.pop("client_id"), **options)
+            connection = [options.pop(name) for name in ("site", "company_id", "public_key", "private_key", "client_id")]
+            ConnectWiseClient(*connection, **options)
         assert caught.value.field == field
 
 
@@ -267,7 +267,7 @@ class TestRetries:
             client.post("/system/securityroles", {"name": "Slow"})
         assert "may have been processed" in str(caught.value) and sleeps.waits == []
         sim.clear_faults()
-        for _ in range(30):  # the server logs the slow POST once it has answered it
+        for _attempt in range(30):  # the server logs the slow POST once it has answered it
             if api_requests(sim, "POST"):
                 break
             time.sleep(0.1)

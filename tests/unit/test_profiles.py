@@ -224,7 +224,7 @@ def test_every_name_resolves_on_the_catalogue(path):
 @needs_seeds
 @pytest.mark.parametrize("name", sorted(SEED_PROFILES))
 def test_seed_profile_matches_its_document(name):
-    seed, parse, _ = SEED_PROFILES[name]
+    seed, parse, _profile = SEED_PROFILES[name]
     expected = parse((SEEDS / seed).read_text(encoding="utf-8"))
     data = profile(name)
     assert data["source"]["seed"] == seed
@@ -243,7 +243,7 @@ def test_seed_profile_matches_its_document(name):
 @needs_seeds
 def test_seed_parsers_read_every_row():
     """The parsers themselves: counts and a few cells that differ between the seeds."""
-    read = {name: parse((SEEDS / seed).read_text(encoding="utf-8")) for name, (seed, parse, _) in SEED_PROFILES.items()}
+    read = {name: parse((SEEDS / seed).read_text(encoding="utf-8")) for name, (seed, parse, _profile) in SEED_PROFILES.items()}
     assert {name: len(src.rows) for name, src in read.items()} == {
         "cw_kanban": 21, "mobius": 15, "topleft": 26, "timesanity": 40, "lifecycle_manager": 20}
     assert read["cw_kanban"].rows[("Service Desk", "Service Ticket - Dependencies")] == {
@@ -265,7 +265,7 @@ def test_a_wrong_cell_is_caught(tmp_path):
     data = profile("topleft")
     data["permissions"][0] = dict(data["permissions"][0], inquire="My")
     expected = sources.parse_pipe_rows((SEEDS / SEED_PROFILES["topleft"][0]).read_text(encoding="utf-8"))
-    rows, _, _ = as_source(data)
+    rows, _tables, _optional = as_source(data)
     assert rows != expected.rows
 
 
@@ -280,13 +280,13 @@ def md():
 @needs_md
 @pytest.mark.parametrize("name", sorted(MD_PROFILES))
 def test_vendors_md_profile_matches_its_matrix(md, name):
-    _, sections, _ = md
-    own, matrix, _ = MD_PROFILES[name]
+    _text, sections, _summary = md
+    own, matrix, _extra = MD_PROFILES[name]
     own_heading, own_lines = sources.md_section(sections, own)
     assert "PARTIAL" not in own_heading
     if matrix != own:
         assert any("Same table" in line and matrix in line for line in own_lines), "%s does not share %s's table" % (own, matrix)
-    _, matrix_lines = sources.md_section(sections, matrix)
+    _matrix_heading, matrix_lines = sources.md_section(sections, matrix)
     expected = sources.parse_md_matrix(matrix_lines)
     data = profile(name)
     rows, optional, temporary = as_source(data)
@@ -315,7 +315,7 @@ def test_vendors_md_profile_matches_its_matrix(md, name):
 @needs_md
 @pytest.mark.parametrize("name", sorted(set(SEED_PROFILES) | set(MD_PROFILES)))
 def test_counts_match_the_summary_table(md, name):
-    text, _, summary = md
+    text, _sections, summary = md
     if not (PROFILES / (name + ".yml")).exists():
         pytest.skip("no profile written for %s" % name)
     vendor = SEED_PROFILES[name][2] if name in SEED_PROFILES else MD_PROFILES[name][2]
