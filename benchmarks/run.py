@@ -444,7 +444,12 @@ def markdown(rows, found, machine, args, notes=()):
     for row in rows:
         versus = ""
         if d_best and row["key"] in ("c", "c1", "c2", "d"):
-            versus = "%.2fx faster" % (d_best["wall_s"] / row["wall_s"]) if row is not d_best else "1.00 (baseline)"
+            if row is d_best:
+                versus = "1.00 (the baseline)"
+            elif row["key"] == "d":
+                versus = "%.2fx the baseline's speed" % (d_best["wall_s"] / row["wall_s"])
+            else:
+                versus = "%.2fx faster" % (d_best["wall_s"] / row["wall_s"])
         elif d_best:
             versus = "%.2fx the requests per pair" % (row["requests_per_pair"] / d_best["requests_per_pair"])
         verdicts = ", ".join("%s %d" % item for item in sorted((row.get("verdicts") or {}).items()))

@@ -75,7 +75,7 @@ make_venv() {
         lock_exclusive
     fi
     if up_to_date "$dir" "$stamp"; then
-        say "$dir is up to date ($("$dir/bin/ansible" --version | head -n1))"
+        say "$dir is up to date ($("$dir/bin/python" -c "import ansible.release as r; print('ansible-core ' + r.__version__)"))"
         return 0
     fi
     start=$SECONDS
@@ -93,7 +93,7 @@ make_venv() {
     rm -f "$log"
     "$dir/bin/python" -m pip check >/dev/null || die "pip check found broken requirements in $dir"
     echo "$stamp" >"$dir/.bootstrap-stamp"
-    say "$dir ready in $((SECONDS - start))s ($("$dir/bin/ansible" --version | head -n1))"
+    say "$dir ready in $((SECONDS - start))s ($("$dir/bin/python" -c "import ansible.release as r; print('ansible-core ' + r.__version__)"))"
 }
 
 # ansible-test bootstraps pip in each venv it makes with get_pip_X_Y.py, X.Y being the pip version its

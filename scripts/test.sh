@@ -123,7 +123,7 @@ run_sanity() {
     make_tree
     use_venv "$venv"
     cd "$COPY"
-    echo "test: $(ansible --version | head -n1), sanity on Python $python"
+    echo "test: ansible-core $(python -c 'import ansible.release as r; print(r.__version__)'), sanity on Python $python"
     # shellcheck disable=SC2086  # SANITY_ARGS is a list of words
     ansible-test sanity --venv --python "$python" --color "$COLOR" ${SANITY_ARGS:-}
 }
@@ -136,8 +136,8 @@ stage_lint() {
     # msp.connectwise.* modules and roles would not resolve: give it the working tree itself.
     mkdir -p "$WORK/live/ansible_collections/msp"
     ln -sfn "$ROOT" "$WORK/live/ansible_collections/msp/connectwise"
-    export ANSIBLE_COLLECTIONS_PATH="$WORK/live" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
-    ansible-lint --version | head -n1
+    export ANSIBLE_COLLECTIONS_PATH="$WORK/live"
+    ansible-lint --version | sed -n 1p  # sed reads it all: no broken pipe
     ansible-lint --offline --profile production
 }
 
@@ -248,7 +248,7 @@ for stage in "${ALL_STAGES[@]}"; do
     echo "==================== stage: $stage ===================="
     start=$SECONDS
     # A subshell per stage: its cd and PATH stay there, and set -e applies inside it.
-    ( set -e; "stage_$stage" ) 2>&1 | quiet_pip
+    ( set -e; "stage_$stage" ) 9>&- 2>&1 | quiet_pip
     rc=${PIPESTATUS[0]}
     took=$((SECONDS - start))
     if [[ $rc != 0 ]]; then

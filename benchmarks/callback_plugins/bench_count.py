@@ -96,7 +96,8 @@ class CallbackModule(CallbackBase):
             self._count(result, "failed")
 
     def v2_runner_on_skipped(self, result):
-        if not self._is_loop(result):
+        # An empty loop is skipped as a whole (no item result follows).
+        if not self._is_loop(result) or not result._result["results"]:
             self._count(result, "skipped")
 
     def v2_runner_on_unreachable(self, result):

@@ -47,8 +47,8 @@ CASES = [
          task=("cw_role_permission", {"role": "Technician", "permissions": [perm(inquire="Full")]})),
     case("unknown-cell", "`cw_role_permission`: a row with `inquiry: All`",
          "The cells are add, edit, delete and inquire.",
-         ["Unsupported parameters", "inquiry found in permissions", "Supported parameters include: add, delete, edit, function, "
-          "inquire, module"],
+         ["Unsupported parameters for (msp.connectwise.cw_role_permission) module: permissions.inquiry",
+          "Supported parameters include: add, delete, edit, function, inquire, module"],
          task=("cw_role_permission", {"role": "Technician", "permissions": [{"module": "Companies", "function": "Contacts",
                                                                              "inquiry": "All"}]})),
     case("conflicting-levels", "`cw_role_permission`: Companies / Contacts asked as inquire All and inquire None",
@@ -139,6 +139,17 @@ CASES = [
          "source is auto, token or ui.",
          ["integrations[0] (topleft): key.source: 'bogus' is not one of auto, token, ui"],
          task=("cw_integration", {"integrations": [{"profile": "{topleft}", "key": {"source": "bogus", "dest": "{tmp}/k.json"}}]})),
+    case("integration-key-pair-half-given", "`cw_integration`: `key: {member_private_key: ...}` without the public key",
+         "Give both keys of the pair, or neither; nothing is created until the pair is complete.",
+         ["integrations[0] (topleft): key.member_public_key and key.member_private_key: give both keys of the pair, or neither"],
+         task=("cw_integration", {"integrations": [
+             {"profile": "{topleft}", "key": {"member_private_key": "half", "dest": "{tmp}/k.json"}}]})),
+    case("integration-wrong-ui-key-pair", "`cw_integration`: a key pair that does not authenticate",
+         "Copy both keys again from the member's API Keys tab; nothing is created until the pair works.",
+         ["integrations[0] (topleft): key.member_public_key: the given pair does not authenticate on this tenant (HTTP 401)"],
+         task=("cw_integration", {"integrations": [{"profile": "{topleft}", "key": {
+             "source": "ui", "member_public_key": "notapublickey", "member_private_key": "notaprivatekey",
+             "dest": "{tmp}/k.json"}}]})),
     case("profile-without-member", "`cw_integration`: a profile without `member`",
          "A profile needs vendor, role, permissions and member.identifier (see docs/vendors.md).",
          ["integrations[0].profile.member: missing from the profile"],
@@ -236,9 +247,8 @@ def render_table(cases=None):
     lines = ["| # | Case | Input | Message (excerpt) | Fix |", "|---|---|---|---|---|"]
     for number, item in enumerate(cases or CASES, 1):
         fix = item["fix"] + (" *Not yet: %s.*" % item["xfail"] if item["xfail"] else "")
-        lines.append("| %d | `%s` | %s | %s | %s |" % (number, item["id"], cell(item["input"]), cell("`%s`" % excerpt(item)
-                                                                                                   .replace("`", "'")),
-                                                         cell(fix)))
+        message = "`%s`" % excerpt(item).replace("`", "'")
+        lines.append("| %d | `%s` | %s | %s | %s |" % (number, item["id"], cell(item["input"]), cell(message), cell(fix)))
     return "\n".join(lines)
 
 

@@ -1,8 +1,8 @@
 """The bad-input table (tests/e2e/bad_inputs.py, rendered in docs/bad-input.md): each bad input fails before any write,
 with a message naming the field and the fix, and leaves the simulator's state as it was.
 
-Every module case runs as one task of a single playbook (ignore_errors), and every playbook case as its own
-ansible-playbook process, all started together; then the state is compared with the one before and the request log
+Every module case runs as one task of a single playbook (ignore_errors), the inventory cases as one host each of a
+shared playbook run, and every other playbook case as its own ansible-playbook process, all started together; then the state is compared with the one before and the request log
 must hold no write at all.
 """
 
@@ -68,20 +68,25 @@ def outcome(sim_server, tmp_path_factory):
              "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}, "tasks": tasks}]
     (tmp / "bad-inputs.yml").write_text(yaml.safe_dump(play, sort_keys=False))
     handles = {"tasks": start_book(tmp, str(tmp / "bad-inputs.yml"), env=env, tag="tasks")}
+    # Inventory cases share one run per playbook (one host each); the others run on their own. All at once.
+    groups = {}
     for item in CASES:
         book = item["book"]
-        if not book:
-            continue
-        inventory = None
-        if "host" in book:
-            host = {"cw_site": sim.url, "cw_company_id": sim.company, "cw_public_key": sim.public_key,
-                    "cw_private_key": sim.private_key, "cw_client_id": CLIENT_ID, "cw_vendors": ["topleft"]}
-            host.update(book["host"])
-            inventory = {"cw_tenants": {"hosts": {"tenant1": host}}}
-        handles[item["id"]] = start_book(tmp / item["id"], book["name"], env=fill(dict(env, **book.get("env", {})), context),
-                                         inventory=inventory, extra=book.get("extra"), check=book.get("check", False),
-                                         tag=item["id"])
+        if book and "host" in book:
+            groups.setdefault("%s%s" % (book["name"], " --check" if book.get("check") else ""), []).append(item)
+        elif book:
+            handles[item["id"]] = start_book(tmp / item["id"], book["name"], env=fill(dict(env, **book.get("env", {})), context),
+                                             extra=book.get("extra"), tag=item["id"])
+    for group, items in groups.items():
+        hosts = {}
+        for item in items:
+            hosts[item["id"]] = {"cw_site": sim.url, "cw_company_id": sim.company, "cw_public_key": sim.public_key,
+                                 "cw_private_key": sim.private_key, "cw_client_id": CLIENT_ID, "cw_vendors": ["topleft"]}
+            hosts[item["id"]].update(item["book"]["host"])
+        handles[group] = start_book(tmp / group.replace(" ", ""), items[0]["book"]["name"], env=env, tag="inventory",
+                                    inventory={"cw_tenants": {"hosts": hosts}}, check=items[0]["book"].get("check", False))
     runs = {name: finish_book(handle) for name, handle in handles.items()}
+    run_of = {item["id"]: group for group, items in groups.items() for item in items}
 
     found = {}
     for item in CASES:
@@ -92,8 +97,9 @@ def outcome(sim_server, tmp_path_factory):
             found[item["id"]] = {"failed": records[-1]["status"] == "failed", "msg": str(records[-1]["result"].get("msg", "")),
                                  "output": run.output}
         else:
-            run = runs[item["id"]]
-            failures = [str(r["result"].get("msg", "")) for r in run.records if r["status"] == "failed"]
+            run = runs[run_of.get(item["id"], item["id"])]
+            failures = [str(r["result"].get("msg", "")) for r in run.records
+                        if r["status"] == "failed" and (item["id"] not in run_of or r["host"] == item["id"])]
             found[item["id"]] = {"failed": run.rc != 0 and bool(failures), "msg": " | ".join(failures), "output": run.output}
     yield {"found": found, "before": before, "after": sim.state(), "writes": sim.writes()}
     sim.reset()

@@ -19,6 +19,7 @@ import threading
 
 import pytest
 import requests
+import yaml
 
 from ansible_collections.msp.connectwise.plugins.module_utils import client as client_module
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC
@@ -26,7 +27,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.errors import Conf
 
 from .conftest import CLIENT_ID
 from .helpers import task
-from .test_faults import CONVERGE, finish_book, run_book, start_book, tenant_env
+from .test_faults import CONVERGE, PROFILES, finish_book, run_book, start_book, tenant_env
 
 ACME = {"company": "acme", "public_key": "acme-public-7d1f", "private_key": "acme-private-5c9e2b71f0"}
 WRONG_PRIVATE = "wrong-private-0b6a93d2"
@@ -123,7 +124,8 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     run = audit.add("onboard.yml", run_book(tmp_path, "onboard.yml", inventory=inventory(sim), **loud))
     assert run.rc == 2 and "manual step(s) remain on acme" in run.stdout, run.stdout[-3000:]
 
-    # A UI-created pair handed to the modules (and a wrong one), in a play of their own.
+    # At once: a UI-created pair handed to the modules (and a wrong one) in a play of their own; the audit (one tenant
+    # with a wrong key: 401 in the report); doctor with the write probe.
     pair = sim.ui_create_key("TopLeft", "secrets audit")
     wrong = sim.ui_create_key("jtech", "not TopLeft's")
     audit.secrets |= {pair["privateKey"], wrong["privateKey"]}
@@ -136,20 +138,17 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
         dict(task("cw_table_access", _name="tables as the member", role="TopLeft", tables=["Service / Service Board"],
                   member_public_key=pair["publicKey"], member_private_key=pair["privateKey"], allow_pending=True)),
     ]
-    run = audit.add("ui pair", run_book(tmp_path, write_play(tmp_path, play), env=env, **loud))
-    assert run.rc == 0 and run.result("ui pair")["validated"] is True, run.stdout[-3000:]
-    assert "does not authenticate" in run.result("wrong ui pair")["msg"]
-
-    # Audit (one tenant with a wrong key: 401 in the report), doctor with the write probe, and a 401 onboarding, at once.
     handles = {
+        "ui pair": start_book(tmp_path, write_play(tmp_path, play), env=env, tag="ui", **loud),
         "audit": start_book(tmp_path, "audit.yml", inventory=inventory(sim, broken=True), tag="audit", **loud),
         "doctor": start_book(tmp_path, "doctor.yml", inventory=inventory(sim), extra={"cw_probe_settings_write": True},
                              tag="doctor", **loud),
-        "401": start_book(tmp_path, "onboard_topleft.yml", env=dict(env, CW_PRIVATE_KEY=WRONG_PRIVATE), tag="401", **loud),
     }
     runs = {name: audit.add(name, finish_book(handle)) for name, handle in handles.items()}
-    assert runs["audit"].rc == 2 and runs["doctor"].rc == 0 and runs["401"].rc == 2
-    assert "HTTP 401" in runs["401"].stdout
+    assert runs["ui pair"].rc == 0 and runs["ui pair"].result("ui pair")["validated"] is True, runs["ui pair"].stdout[-3000:]
+    assert "does not authenticate" in runs["ui pair"].result("wrong ui pair")["msg"]
+    assert runs["audit"].rc == 2 and runs["doctor"].rc == 0
+    assert "HTTP 401" in runs["audit"].stdout
     report = json.loads((audit.out / "reports" / "audit.json").read_text())
     assert report["tenants"]["broken"]["_error"]["status"] == "error" and "HTTP 401" in report["tenants"]["broken"]["_error"]["message"]
 
@@ -170,20 +169,33 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
                    "from the vendor profiles' prints cw_vendor_overrides (with a UI key's member_private_key) at -v; it "
                    "needs no_log: true")
 def test_no_private_key_from_vendor_overrides(sim, tmp_path, audit):
-    assert run_book(tmp_path, "onboard_topleft.yml", env=tenant_env(sim)).rc == 0
-    pair = sim.ui_create_key("TopLeft", "through the inventory")
+    pair = sim.ui_create_key("jtech", "through the inventory")
     audit.secrets.add(pair["privateKey"])
     hosts = inventory(sim)
     hosts["cw_tenants"]["hosts"].pop("acme")
-    hosts["cw_tenants"]["hosts"]["main"]["cw_vendor_overrides"] = {"topleft": {"key": {
-        "source": "ui", "member_public_key": pair["publicKey"], "member_private_key": pair["privateKey"]}}}
-    run = audit.add("overrides", run_book(tmp_path, "onboard.yml", inventory=hosts, verbosity=4, diff=True))
+    hosts["cw_tenants"]["hosts"]["main"]["cw_vendor_overrides"] = {"topleft": {
+        "member": {"identifier": "jtech"}, "key": {"source": "ui", "member_public_key": pair["publicKey"],
+                                                   "member_private_key": pair["privateKey"]}}}
+    run = audit.add("overrides", run_book(tmp_path, "onboard.yml", inventory=hosts, check=True, verbosity=4, diff=True))
     assert run.rc == 0, run.stdout[-3000:]
     audit.check()
 
 
+def test_integration_without_dest_issues_no_key(sim, playbook):
+    """cw_integration has no no_log way to hand a new private key back: without key.dest it issues none (and says so
+    in the audit), in check mode and for real, instead of failing after the role and member were made."""
+    sim.set_settings_writable(True)
+    item = {"profile": yaml.safe_load((PROFILES / "topleft.yml").read_text())}
+    run = playbook([task("cw_integration", _name="plan", integrations=[item])], check=True, expect_rc=0)
+    assert run.result("plan")["integrations"][0]["compliance"]["key"] == "missing"
+    run = playbook([task("cw_integration", _name="apply", integrations=[item])], verbosity=4, expect_rc=0)
+    result = run.result("apply")["integrations"][0]
+    assert result["compliance"]["key"] == "missing" and result["pending"] == []
+    assert not [w for w in sim.writes() if w["path"].lower().endswith("/tokens")]
+    assert sim.private_key not in run.output
+
+
 def write_play(tmp_path, tasks):
-    import yaml  # pylint: disable=import-outside-toplevel
     path = tmp_path / "ui-pair.yml"
     play = {"name": "UI pair", "hosts": "localhost", "connection": "local", "gather_facts": False,
             "vars": {"ansible_python_interpreter": "{{ ansible_playbook_python }}"}, "tasks": tasks}
