@@ -2,8 +2,8 @@
 with a message naming the field and the fix, and leaves the simulator's state as it was.
 
 Every module case runs as one task of a single playbook (ignore_errors), the inventory cases as one host each of a
-shared playbook run, and every other playbook case as its own ansible-playbook process, all started together; then the state is compared with the one before and the request log
-must hold no write at all.
+shared playbook run, and every other playbook case as its own ansible-playbook process, all started together; then
+the state is compared with the one before and the request log must hold no write at all.
 """
 
 from __future__ import annotations

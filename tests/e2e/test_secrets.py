@@ -165,9 +165,6 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     assert sorted(os.path.basename(k) for k in kept) == sorted(p.name for p in credentials.glob("*.json"))
 
 
-@pytest.mark.xfail(strict=True, reason="roles/integration/tasks/main.yml: the set_fact 'Build this tenant's integrations "
-                   "from the vendor profiles' prints cw_vendor_overrides (with a UI key's member_private_key) at -v; it "
-                   "needs no_log: true")
 def test_no_private_key_from_vendor_overrides(sim, tmp_path, audit):
     pair = sim.ui_create_key("jtech", "through the inventory")
     audit.secrets.add(pair["privateKey"])
