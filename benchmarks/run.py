@@ -302,6 +302,9 @@ class Bench:
         row = dict(measured, key=key, title=title, pairs=pairs, tenants=tenants, vendors=vendors, forks=forks,
                    requests_per_pair=round(measured["requests"] / pairs, 2), verdicts=verdicts)
         self.results.append(row)
+        # Every row so far, in case the run is stopped before the end (the final document replaces it).
+        partial = {"complete": False, "tenants": self.args.tenants, "latency_ms": self.args.latency_ms, "scenarios": self.results}
+        Path(self.args.json).write_text(json.dumps(partial, indent=1) + "\n", encoding="utf-8")
         label = title + (" (forks %d)" % forks if forks else "")
         say("%-4s %-66s %7.1f s  %5d requests  rc %d" % (key, label, row["wall_s"], row["requests"], row["rc"]))
         return row
@@ -560,7 +563,7 @@ def main(argv=None):
     found = targets(args, bench.results)
     report = markdown(bench.results, found, machine, args, bench.notes)
     sys.stdout.write(report)
-    document = {"command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+    document = {"complete": True, "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                 "machine": machine, "tenants": args.tenants, "vendors": SEED_VENDORS, "latency_ms": args.latency_ms,
                 "forks": args.forks, "plain_forks": args.plain_forks, "total_wall_s": round(time.monotonic() - started, 1),
                 "preparation": preparation, "scenarios": bench.results, "targets": found, "markdown": report}

@@ -9,6 +9,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectWiseClient
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import finish
+from ansible_collections.msp.connectwise.plugins.module_utils.tenant import api_usage
 
 # These environment variable names are a contract: the AWX credential type injects exactly them.
 CONNECTION_ARGSPEC = {
@@ -53,7 +54,7 @@ class ConnectWiseModule(AnsibleModule):
 
     def api_summary(self):
         """What the run cost: requests sent and retries taken (429/5xx/timeouts)."""
-        return {"requests": self.client.requests_sent, "retries": self.client.retries_taken, "codebase": self.client.codebase}
+        return api_usage(self.client)
 
     def fail_cw(self, error, **result):
         """Fail with ConnectWise's answer and the hint; never with a credential."""

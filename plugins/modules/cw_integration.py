@@ -148,77 +148,30 @@ api:
 """
 
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.integration import converge_integration, prevalidate
-
-MEMBER_KEYS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")
-KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description")
-
-
-def check_overrides(items):
-    problems = []
-    for position, item in enumerate(items):
-        for name, allowed in (("member", MEMBER_KEYS), ("key", KEY_KEYS)):
-            unknown = sorted(set(item.get(name) or {}) - set(allowed))
-            if unknown:
-                problems.append("integrations[%d].%s: unknown key(s) %s; use %s" % (position, name, ", ".join(unknown), ", ".join(allowed)))
-    if problems:
-        raise ValueError("; ".join(problems))
+from ansible_collections.msp.connectwise.plugins.module_utils.tenant import INTEGRATION_OPTIONS, converge_tenant, item_secrets
 
 
 def main():
     module = ConnectWiseModule({
-        "integrations": {"type": "list", "elements": "dict", "required": True, "options": {
-            "profile": {"type": "dict", "required": True},
-            "role_name": {"type": "str"},
-            "member": {"type": "dict"},
-            "key": {"type": "dict", "no_log": False},
-            "purge": {"type": "bool", "default": False},
-            "include_optional": {"type": "bool", "default": False},
-            "include_temporary": {"type": "bool", "default": True},
-            "reassign_role": {"type": "str"},
-        }},
+        "integrations": {"type": "list", "elements": "dict", "required": True, "options": INTEGRATION_OPTIONS},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
         "settings_writable": {"type": "bool"},
         "allow_pending": {"type": "bool", "default": False},
     }, supports_check_mode=True)
     p = module.params
-    # Keys given in the integrations list must be masked in every output like any no_log option.
-    for item in p["integrations"]:
-        secret = (item.get("key") or {}).get("member_private_key")
-        if secret:
-            module.no_log_values.add(secret)
-    writable = p["settings_writable"]
-    results, before, after = [], {}, {}
-    try:
-        check_overrides(p["integrations"])
-        wants = prevalidate(module.client, p["integrations"], module.check_mode)
-        for want in wants:
-            outcome = converge_integration(module.client, want, state=p["state"], method=p["method"],
-                                           settings_writable=writable, check_mode=module.check_mode)
-            learnt = outcome["steps"].get("permissions")
-            if learnt is not None and learnt.values.get("settings_writable") is not None:
-                writable = learnt.values["settings_writable"]
-            before[want["vendor"]] = {name: step.before for name, step in outcome["steps"].items()}
-            after[want["vendor"]] = {name: step.after for name, step in outcome["steps"].items()}
-            for warning in outcome["warnings"]:
-                module.warn(warning)
-            outcome.pop("steps")
-            results.append(outcome)
-    except ConnectWiseError as exc:
-        module.fail_cw(exc, integrations=results)
-    except ValueError as exc:
-        module.fail_json(msg=str(exc), integrations=results, api=module.api_summary())
-    checklist = ["%s: %s" % (r["title"], step) for r in results for step in r["manual_steps"]]
-    pending = [dict(item, vendor=r["vendor"]) for r in results for item in r["pending"]]
-    result = {"changed": any(r["changed"] for r in results), "integrations": results, "manual_steps": checklist,
-              "pending": pending, "settings_writable": writable, "api": module.api_summary(), "check_mode": module.check_mode}
+    module.no_log_values.update(item_secrets(p["integrations"]))
+    result, diff, warnings = converge_tenant(module.client, p["integrations"], state=p["state"], method=p["method"],
+                                             settings_writable=p["settings_writable"], check_mode=module.check_mode)
+    for warning in warnings:
+        module.warn(warning)
+    if result.get("failed"):
+        module.fail_json(**result)
     if module._diff:
-        result["diff"] = {"before": before, "after": after}
-    if pending and not module.check_mode and not p["allow_pending"]:
+        result["diff"] = diff
+    if result["pending"] and not module.check_mode and not p["allow_pending"]:
         module.fail_json(msg="%d manual step(s) remain (see manual_steps): apply them in the ConnectWise UI and re-run, or set "
-                         "allow_pending: true to collect them" % len(checklist), **result)
+                         "allow_pending: true to collect them" % len(result["manual_steps"]), **result)
     module.exit_json(**result)
 
 

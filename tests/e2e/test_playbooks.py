@@ -88,6 +88,47 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
     assert 'id="bravo-topleft"' in html and "Companies / Contacts: inquire None &rarr; All" in html
 
 
+def recap(stdout):
+    """host -> {ok, changed, failed, ...} from the PLAY RECAP."""
+    found = {}
+    for line in stdout.split("PLAY RECAP")[-1].splitlines():
+        if ":" in line and "=" in line:
+            host, counts = line.split(":", 1)
+            found[host.strip()] = {k: int(v) for k, v in (pair.split("=") for pair in counts.split())}
+    return found
+
+
+def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, run_book, tmp_path):
+    for name in ("alpha", "bravo"):
+        sim.create_tenant(company=name, public_key=name + "public", private_key=name + "private")
+    inventory = tenants_inventory(sim, ["alpha", "bravo", "charlie", "delta"], ["topleft"])
+    hosts = inventory["cw_tenants"]["hosts"]
+    hosts["bravo"]["cw_private_key"] = "a-wrong-private-key"
+    hosts["charlie"]["cw_vendors"] = ["topleft", "no_such_vendor"]
+    # A second inventory entry for alpha's tenant, audited as its own host.
+    hosts["delta"].update(cw_company_id="alpha", cw_public_key="alphapublic", cw_private_key="alphaprivate")
+    sim.clear_requests()
+    audit = run_book("audit.yml", inventory=inventory)
+    assert audit.returncode == 2, audit.stdout[-3000:]
+    assert writes(sim) == []
+    counts = recap(audit.stdout)
+    assert counts["alpha"]["failed"] == 0 and counts["delta"]["failed"] == 0, audit.stdout
+    assert counts["bravo"]["failed"] == 1 and counts["charlie"]["failed"] == 1
+    # Each audited tenant's verdict is its own task result: a missing role shows as a change, wrong keys as a failure.
+    verdicts = audit.stdout.split("Report this tenant]")[1].split("TASK [")[0]
+    assert "changed: [alpha]" in verdicts and "changed: [delta]" in verdicts and "fatal: [bravo]" in verdicts
+    assert "topleft: missing_role" in verdicts and "charlie" not in verdicts
+    assert "no_such_vendor is not a known vendor" in audit.stdout
+    report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
+    assert report["tenants"]["alpha"]["topleft"]["status"] == "missing_role"
+    assert report["tenants"]["delta"]["topleft"]["status"] == "missing_role"
+    assert report["tenants"]["bravo"]["_error"]["status"] == "error" and "401" in report["tenants"]["bravo"]["_error"]["message"]
+    assert report["tenants"]["charlie"]["_error"]["message"].startswith("not audited")
+    assert report["summary"] == {"missing_role": 2, "error": 2}
+    assert sorted(p.name for p in (tmp_path / "out" / "checklists").glob("*.md")) == ["alpha-topleft.md", "delta-topleft.md"]
+    assert "a-wrong-private-key" not in audit.stdout + audit.stderr
+
+
 def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
     sim.set_settings_writable(True)
     env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}

@@ -9,6 +9,7 @@ import importlib.util
 import pytest
 import yaml
 
+from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC
 from tests.conftest import REPO
 
 MODULES = sorted((REPO / "plugins" / "modules").glob("cw_*.py"))
@@ -27,7 +28,15 @@ def test_module_docs_parse(path):
     docs = blocks(path)
     assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
     assert docs["DOCUMENTATION"]["module"] == path.stem
-    assert "msp.connectwise.connection" in docs["DOCUMENTATION"]["extends_documentation_fragment"]
+    fragments = docs["DOCUMENTATION"].get("extends_documentation_fragment") or []
+    if path.stem == "cw_fleet_audit":
+        # A connection per tenant: each connection option is a suboption of tenants, with the same CW_* fallback.
+        tenant = docs["DOCUMENTATION"]["options"]["tenants"]["suboptions"]
+        for name in CONNECTION_ARGSPEC:
+            assert name in tenant and "E(CW_%s)" % name.upper() in tenant[name]["description"], name
+        assert "msp.connectwise.connection" not in fragments
+    else:
+        assert "msp.connectwise.connection" in fragments
     assert docs["EXAMPLES"] and docs["RETURN"]
 
 

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One tenant's vendor integrations, converged or audited in order with one client: what cw_integration returns for
+its tenant and cw_fleet_audit for each tenant of a fleet."""
+
+from __future__ import annotations
+
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.integration import MEMBER_OPTIONS, converge_integration, prevalidate
+
+# The options of one integration item (cw_integration's integrations, cw_fleet_audit's tenants[].integrations).
+INTEGRATION_OPTIONS = {
+    "profile": {"type": "dict", "required": True},
+    "role_name": {"type": "str"},
+    "member": {"type": "dict"},
+    "key": {"type": "dict", "no_log": False},
+    "purge": {"type": "bool", "default": False},
+    "include_optional": {"type": "bool", "default": False},
+    "include_temporary": {"type": "bool", "default": True},
+    "reassign_role": {"type": "str"},
+}
+KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description")
+
+
+def item_secrets(items):
+    """Member private keys given in integration items: masked in every output like a no_log option."""
+    return [(item.get("key") or {}).get("member_private_key") for item in items if (item.get("key") or {}).get("member_private_key")]
+
+
+def check_overrides(items):
+    problems = []
+    for position, item in enumerate(items):
+        for name, allowed in (("member", MEMBER_OPTIONS), ("key", KEY_KEYS)):
+            unknown = sorted(set(item.get(name) or {}) - set(allowed))
+            if unknown:
+                problems.append("integrations[%d].%s: unknown key(s) %s; use %s" % (position, name, ", ".join(unknown), ", ".join(allowed)))
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+def api_usage(client):
+    """What a run cost: requests sent and retries taken (429/5xx/timeouts), and the codebase found."""
+    if client is None:
+        return {"requests": 0, "retries": 0, "codebase": None}
+    return {"requests": client.requests_sent, "retries": client.retries_taken, "codebase": client.codebase}
+
+
+def converge_tenant(client, items, state="present", method="auto", settings_writable=None, check_mode=False):
+    """Every integration of one tenant, in order. Returns (result, diff, warnings); a failure is a result with
+    ``failed``, ``msg`` and the integrations done before it, never an exception, so that a fleet goes on."""
+    results, before, after, warnings = [], {}, {}, []
+    writable = settings_writable
+    failure = None
+    try:
+        check_overrides(items)
+        for want in prevalidate(client, items, check_mode):
+            outcome = converge_integration(client, want, state=state, method=method, settings_writable=writable,
+                                           check_mode=check_mode)
+            learnt = outcome["steps"].get("permissions")
+            if learnt is not None and learnt.values.get("settings_writable") is not None:
+                writable = learnt.values["settings_writable"]
+            before[want["vendor"]] = {name: step.before for name, step in outcome["steps"].items()}
+            after[want["vendor"]] = {name: step.after for name, step in outcome["steps"].items()}
+            warnings.extend(outcome["warnings"])
+            outcome.pop("steps")
+            results.append(outcome)
+    except ConnectWiseError as exc:
+        failure = {"failed": True, "msg": str(exc), "error": exc.as_dict()}
+        if isinstance(exc, ConfigurationError):
+            failure["field"] = exc.field
+    except ValueError as exc:
+        failure = {"failed": True, "msg": str(exc)}
+    result = {"changed": any(r["changed"] for r in results), "integrations": results,
+              "manual_steps": ["%s: %s" % (r["title"], step) for r in results for step in r["manual_steps"]],
+              "pending": [dict(item, vendor=r["vendor"]) for r in results for item in r["pending"]],
+              "settings_writable": writable, "api": api_usage(client), "check_mode": check_mode}
+    result.update(failure or {})
+    return result, {"before": before, "after": after}, warnings

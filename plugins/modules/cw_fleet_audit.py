@@ -1,0 +1,227 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Audit the vendor integrations of many tenants in one process."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cw_fleet_audit
+short_description: Audit the vendor integrations of many tenants in one process
+version_added: 1.0.0
+description:
+  - Audits each tenant exactly as M(msp.connectwise.cw_integration) does in check mode (the same reads, the same result
+    per tenant), several tenants at a time, in one module process on the controller. This is what makes an audit of
+    hundreds of tenants take seconds rather than minutes; C(playbooks/audit.yml) uses it through the
+    C(msp.connectwise.integration) role's C(audit) entry point.
+  - Read-only whatever the play's mode. Nothing is written to any tenant, and no tenant is probed with a write.
+  - One tenant's failure (wrong keys, an unreachable site, a bad vendor profile) is that tenant's result, with the same
+    message M(msp.connectwise.cw_integration) would give. The other tenants are still audited, and the task itself fails
+    only on bad arguments.
+  - Each tenant has its own connection options. An option a tenant does not set comes from the same C(CW_*)
+    environment variable as for every other module.
+author:
+  - msp.connectwise maintainers (@msp-connectwise)
+attributes:
+  check_mode:
+    support: full
+    description: Always an audit; check mode changes nothing.
+  diff_mode:
+    support: full
+    description: Before and after per tenant, vendor and step for each tenant with drift; private keys never appear.
+options:
+  tenants:
+    description: The tenants to audit, each with its connection and its integrations.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: The tenant's name in the results (the inventory host name); unique.
+        type: str
+        required: true
+      site:
+        description: As in M(msp.connectwise.cw_integration). Falls back to E(CW_SITE).
+        type: str
+      company_id:
+        description: Falls back to E(CW_COMPANY_ID).
+        type: str
+      public_key:
+        description: Falls back to E(CW_PUBLIC_KEY).
+        type: str
+      private_key:
+        description: Falls back to E(CW_PRIVATE_KEY). Never shown.
+        type: str
+      client_id:
+        description: Falls back to E(CW_CLIENT_ID).
+        type: str
+      api_version:
+        description: Falls back to E(CW_API_VERSION).
+        type: str
+        default: "2025.8"
+      validate_certs:
+        description: Falls back to E(CW_VALIDATE_CERTS).
+        type: bool
+        default: true
+      timeout:
+        description: Seconds per request. Falls back to E(CW_TIMEOUT).
+        type: float
+        default: 30
+      retries:
+        description: Retries of a request on 429, 5xx and timeouts. Falls back to E(CW_RETRIES).
+        type: int
+        default: 5
+      integrations:
+        description: The tenant's vendor integrations, as the O(msp.connectwise.cw_integration#module:integrations)
+          option of M(msp.connectwise.cw_integration).
+        type: list
+        elements: dict
+        required: true
+      state:
+        description: V(present) audits an onboarding, V(absent) an offboarding.
+        type: str
+        choices: [present, absent]
+        default: present
+      method:
+        description: How permission levels would be written, which decides how drift is planned; see
+          M(msp.connectwise.cw_role_permission).
+        type: str
+        choices: [auto, api, manual]
+        default: auto
+      settings_writable:
+        description: What is known of this tenant's API writes to role settings (unset means unknown).
+        type: bool
+  concurrency:
+    description:
+      - Tenants audited at once, each over its own connection.
+      - Mind a shared ConnectWise rate limit. The client already honours 429 and Retry-After per request.
+    type: int
+    default: 20
+notes:
+  - Runs where the task runs; give it C(run_once) in a play over the tenants, or run it on C(localhost).
+"""
+
+EXAMPLES = r"""
+- name: Audit every tenant of the play in one process
+  msp.connectwise.cw_fleet_audit:
+    tenants: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_audit') | list }}"
+  run_once: true
+  register: fleet
+
+- name: Tenants with drift
+  ansible.builtin.debug:
+    msg: "{{ fleet.tenants | dict2items | selectattr('value.changed') | map(attribute='key') | list }}"
+  run_once: true
+"""
+
+RETURN = r"""
+tenants:
+  description: Tenant name to its result, the same keys as M(msp.connectwise.cw_integration) returns in check mode
+    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings)); a failed tenant has C(failed),
+    C(msg) and, for an API error, C(error).
+  returned: always
+  type: dict
+  sample:
+    acme:
+      changed: true
+      integrations: [{vendor: topleft, compliance: {status: drift, cells: 1}}]
+      manual_steps: ["TopLeft: System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
+      api: {requests: 6, retries: 0, codebase: v2025_1/}
+      warnings: []
+    globex: {failed: true, msg: "GET /system/securityroles: 401 ...", integrations: []}
+summary:
+  description: Tenant x vendor compliance counts (C(error) counts failed tenants).
+  returned: always
+  type: dict
+  sample: {compliant: 9, drift: 1, error: 1}
+failed_tenants:
+  description: Names of the tenants whose audit failed.
+  returned: always
+  type: list
+  elements: str
+  sample: [globex]
+api:
+  description: Requests sent and retries taken, over all tenants.
+  returned: always
+  type: dict
+  sample: {requests: 1500, retries: 0}
+"""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC, client_from_params
+from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError
+from ansible_collections.msp.connectwise.plugins.module_utils.tenant import INTEGRATION_OPTIONS, api_usage, converge_tenant, item_secrets
+
+TENANT_OPTIONS = dict(
+    CONNECTION_ARGSPEC,
+    name={"type": "str", "required": True},
+    integrations={"type": "list", "elements": "dict", "required": True, "options": INTEGRATION_OPTIONS},
+    state={"type": "str", "choices": ["present", "absent"], "default": "present"},
+    method={"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
+    settings_writable={"type": "bool"},
+)
+
+
+def audit(tenant):
+    """One tenant, read-only; any failure is this tenant's result."""
+    try:
+        client = client_from_params(tenant)
+    except ConfigurationError as exc:
+        return {"failed": True, "msg": str(exc), "field": exc.field, "integrations": [], "api": api_usage(None),
+                "changed": False, "manual_steps": [], "pending": [], "warnings": []}, None
+    result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
+                                             settings_writable=tenant["settings_writable"], check_mode=True)
+    result["warnings"] = warnings
+    return result, diff
+
+
+def summary(results):
+    counts = {}
+    for result in results.values():
+        for item in result["integrations"]:
+            status = item["compliance"]["status"]
+            counts[status] = counts.get(status, 0) + 1
+        if result.get("failed"):
+            counts["error"] = counts.get("error", 0) + 1
+    return counts
+
+
+def main():
+    module = AnsibleModule(argument_spec={
+        "tenants": {"type": "list", "elements": "dict", "required": True, "options": TENANT_OPTIONS},
+        "concurrency": {"type": "int", "default": 20},
+    }, supports_check_mode=True)
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+    tenants = module.params["tenants"]
+    for tenant in tenants:
+        module.no_log_values.update(item_secrets(tenant["integrations"]))
+    names = [tenant["name"] for tenant in tenants]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        module.fail_json(msg="tenants: each name once; repeated: %s" % ", ".join(repeated))
+    if module.params["concurrency"] < 1:
+        module.fail_json(msg="concurrency: at least 1 (tenants audited at once)")
+    with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
+        outcomes = list(pool.map(audit, tenants))
+    results = {name: result for name, (result, _diff) in zip(names, outcomes)}
+    result = {
+        "changed": any(r["changed"] for r in results.values()),
+        "tenants": results,
+        "summary": summary(results),
+        "failed_tenants": [name for name in names if results[name].get("failed")],
+        "api": {"requests": sum(r["api"]["requests"] for r in results.values()),
+                "retries": sum(r["api"]["retries"] for r in results.values())},
+    }
+    if module._diff:
+        result["diff"] = [dict(diff, before_header="%s (before)" % name, after_header="%s (after)" % name)
+                          for name, (tenant_result, diff) in zip(names, outcomes) if diff and tenant_result["changed"]]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
