@@ -13,6 +13,8 @@ the fleet is compliant; tenant N+1 is left fresh and made settings-writable), th
   (b)  playbooks/audit.yml, check mode, vendor topleft, on one compliant tenant
   (c)  playbooks/audit.yml over N tenants x 5 seed vendors, once per --forks value
   (d)  benchmarks/plain_audit.yml, the same fleet audit with ansible.builtin.uri only, once per --plain-forks value
+  (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
+       (the design (c) replaced), at the best fork count of (c)
 
 For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
 (callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
@@ -48,9 +50,6 @@ ONBOARD_VENDOR = "topleft"
 CLIENT_ID = "00000000-0000-4000-8000-000000000001"
 COMPANY = "msptest"
 SAMPLE_EVERY_S = 0.5
-# Proposal 1, inserted before the loop of the role's task "Remove checklists that no longer apply" (in the copy only):
-# the test runs in the controller, so a tenant with no stale checklist starts no module process for it.
-PROPOSED_GUARD = "  when: (cw_checklist_dir ~ '/' ~ inventory_hostname ~ '-' ~ cw_integration.vendor ~ '.md') is file\n"
 
 # The targets of issue 6.
 AUDIT_MAX_REQUESTS_PER_PAIR = 4
@@ -202,7 +201,6 @@ class Bench:
         self.fresh = "%s%03d" % (COMPANY, args.tenants + 1)
         self.results = []
         self.notes = []
-        self.guard_applied = False
         tree = work / "collections" / "ansible_collections" / "msp"
         tree.mkdir(parents=True)
         (tree / "connectwise").symlink_to(REPO, target_is_directory=True)
@@ -242,8 +240,7 @@ class Bench:
         measured["loadavg_before"] = round(load, 2)
         requests = self.sim.requests()
         measured["log"] = str(log)
-        shown = Path(book).relative_to(REPO) if Path(book).is_relative_to(REPO) else "<proposal copy>/%s" % Path(book).relative_to(
-            self.work / "proposal" / "ansible_collections" / "msp" / "connectwise")
+        shown = Path(book).relative_to(REPO)
         options = (" -f %d" % forks if forks else "") + "".join(" " + e for e in extra)
         measured["command"] = "ansible-playbook -i %s %s%s" % (inventory.name, shown, options)
         measured["requests"] = len(requests)
@@ -260,7 +257,8 @@ class Bench:
         if counts.exists():
             count = json.loads(counts.read_text(encoding="utf-8"))
             measured.update(executed=count["executed"], module_invocations=count["module_invocations"],
-                            api_reported_by_modules=count["api_reported"]["requests"], tasks=count["tasks"])
+                            api_reported_by_modules=count["api_reported"]["requests"], tasks=count["tasks"],
+                            stats=count.get("stats"))
         return measured
 
     # --- preparation (not timed) -------------------------------------------------------------------------
@@ -299,7 +297,7 @@ class Bench:
 
     # --- the scenarios -----------------------------------------------------------------------------------
     def scenario(self, key, title, measured, pairs, tenants, vendors, forks=None, verdicts=None):
-        row = dict(measured, key=key, title=title, pairs=pairs, tenants=tenants, vendors=vendors, forks=forks,
+        row = dict({k: v for k, v in measured.items() if k != "stats"}, key=key, title=title, pairs=pairs, tenants=tenants, vendors=vendors, forks=forks,
                    requests_per_pair=round(measured["requests"] / pairs, 2), verdicts=verdicts)
         self.results.append(row)
         # Every row so far, in case the run is stopped before the end (the final document replaces it).
@@ -333,48 +331,21 @@ class Bench:
         self.scenario("d", "fleet audit with ansible.builtin.uri only (plain_audit.yml)", measured, pairs, len(self.companies),
                       len(SEED_VENDORS), forks=forks, verdicts=self._summary("plain-audit.json"))
 
-    # --- proposed designs, measured on a temporary copy of the collection (the repository is not changed) -----------
-    def proposal_tree(self):
-        """A copy of the collection with the two proposals in it; None (with a note) when the copy cannot be made."""
-        root = self.work / "proposal" / "ansible_collections" / "msp" / "connectwise"
-        if root.exists():
-            return root
-        shutil.copytree(REPO, root, symlinks=True, ignore=shutil.ignore_patterns(
-            ".git", ".venv*", "tests", "demo-output", "cw-output", "__pycache__", ".pytest_cache", "*.tar.gz", "benchmarks"))
-        source = (HERE / "proposals" / "cw_fleet_audit.py").read_text(encoding="utf-8")
-        (root / "plugins" / "modules" / "cw_fleet_audit.py").write_text("#!/usr/bin/python\n" + source, encoding="utf-8")
-        shutil.copy(HERE / "proposals" / "fleet_audit.yml.in", root / "playbooks" / "fleet_audit_prototype.yml")
-        shutil.copy(HERE / "proposals" / "fleet_tenants.json.j2", root / "playbooks" / "templates" / "fleet_tenants.json.j2")
-        tasks = root / "roles" / "integration" / "tasks" / "main.yml"
-        lines = tasks.read_text(encoding="utf-8").splitlines(keepends=True)
-        start = next((i for i, line in enumerate(lines) if line.strip() == "- name: Remove checklists that no longer apply"), None)
-        loop = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("  loop:")), None) if start is not None else None
-        if loop is None:
-            self.notes.append("proposal 1 not measured: roles/integration/tasks/main.yml has no task 'Remove checklists that "
-                              "no longer apply' with a loop any more")
-            self.guard_applied = False
-        elif any(" is file" in line for line in lines[start:loop]):
-            self.notes.append("proposal 1 not measured separately: the role already removes a stale checklist only where one "
-                              "exists, so (c) measures it")
-            self.guard_applied = False
-        else:
-            lines.insert(loop, PROPOSED_GUARD)
-            tasks.write_text("".join(lines), encoding="utf-8")
-            self.guard_applied = True
-        return root
-
-    def proposals(self, forks):
-        root = self.proposal_tree()
-        env = dict(self.env, ANSIBLE_COLLECTIONS_PATH=str(root.parents[2]))
+    def per_tenant(self, forks):
+        """(e): the audit as tasks/main.yml runs it in check mode, one cw_integration process per tenant."""
         pairs = len(self.companies) * len(SEED_VENDORS)
-        if self.guard_applied:
-            measured = self.playbook("c1-guarded-f%d" % forks, root / "playbooks" / "audit.yml", self.inventory_fleet,
-                                     forks=forks, env=env)
-            self.scenario("c1", "PROPOSAL 1: audit.yml, checklist clean-up only where a file exists", measured, pairs,
-                          len(self.companies), len(SEED_VENDORS), forks=forks, verdicts=self._summary("audit.json"))
-        measured = self.playbook("c2-one-process", root / "playbooks" / "fleet_audit_prototype.yml", self.inventory_fleet, env=env)
-        self.scenario("c2", "PROPOSAL 2 (prototype): the fleet audited by one module process", measured, pairs,
-                      len(self.companies), len(SEED_VENDORS), verdicts=self._summary("audit.json"))
+        measured = self.playbook("e-per-tenant-f%d" % forks, REPO / "playbooks" / "onboard.yml", self.inventory_fleet, "--check",
+                                 forks=forks)
+        self.scenario("e", "onboard.yml --check: the same audit, one module process per tenant", measured, pairs,
+                      len(self.companies), len(SEED_VENDORS), forks=forks, verdicts=self._stats_summary(measured))
+
+    def _stats_summary(self, measured):
+        """Compliance counts from the cw_compliance stats a run printed (onboard.yml writes no report)."""
+        counts = {}
+        for tenant in (measured.get("stats") or {}).get("cw_compliance", {}).values():
+            for cell in tenant.values():
+                counts[cell["status"]] = counts.get(cell["status"], 0) + 1
+        return counts or None
 
     def _summary(self, name):
         path = self.out / "reports" / name
@@ -386,7 +357,7 @@ class Bench:
 
 
 def strip(row):
-    return {k: v for k, v in row.items() if k != "tasks"}
+    return {k: v for k, v in row.items() if k not in ("tasks", "stats")}
 
 
 def say(text):
@@ -426,17 +397,6 @@ def targets(args, rows):
         speedup = d_best["wall_s"] / c_best["wall_s"]
         found.append({"target": "fleet audit >= %.0fx faster than (d) (best vs best)" % FLEET_MIN_SPEEDUP,
                       "measured": round(speedup, 2), "limit": FLEET_MIN_SPEEDUP, "met": speedup >= FLEET_MIN_SPEEDUP})
-    for key in ("c1", "c2"):
-        row = best(rows, key)
-        if not row:
-            continue
-        scale = args.tenants == FLEET_TENANTS and args.latency_ms == FLEET_LATENCY_MS
-        found.append({"target": "(%s, a proposal, not shipped) fleet audit <= %.0f s" % (key, FLEET_MAX_WALL_S),
-                      "measured": row["wall_s"], "limit": FLEET_MAX_WALL_S, "met": row["wall_s"] <= FLEET_MAX_WALL_S if scale else None})
-        if d_best:
-            speedup = d_best["wall_s"] / row["wall_s"]
-            found.append({"target": "(%s, a proposal, not shipped) >= %.0fx faster than (d)" % (key, FLEET_MIN_SPEEDUP),
-                          "measured": round(speedup, 2), "limit": FLEET_MIN_SPEEDUP, "met": speedup >= FLEET_MIN_SPEEDUP})
     return found
 
 
@@ -450,7 +410,7 @@ def markdown(rows, found, machine, args, notes=()):
         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         versus = ""
-        if d_best and row["key"] in ("c", "c1", "c2", "d"):
+        if d_best and row["key"] in ("c", "d", "e"):
             if row is d_best:
                 versus = "1.00 (the baseline)"
             elif row["key"] == "d":
@@ -468,7 +428,7 @@ def markdown(rows, found, machine, args, notes=()):
     for item in found:
         met = {True: "yes", False: "**no**", None: "n/a"}[item["met"]]
         lines.append("| %s | %s | %s | %s |" % (item["target"], item["measured"], item["limit"], met))
-    for key in ("c", "d", "c1"):
+    for key in ("c", "d", "e"):
         row = best(rows, key)
         if row and row.get("tasks"):
             lines += ["", "Where the wall time of (%s) forks %d went (top tasks):" % (key, row["forks"]), "",
@@ -481,7 +441,7 @@ def markdown(rows, found, machine, args, notes=()):
                            % (100.0 * others / timed, others, timed,
                               ": the wall times are inflated by that contention" if others > 0.1 * timed else "")] if timed else list(notes)
     for row in rows:
-        if row["key"] in ("c", "c1", "c2", "d") and set(row.get("verdicts") or {}) != {"compliant"}:
+        if row["key"] in ("c", "d", "e") and set(row.get("verdicts") or {}) != {"compliant"}:
             notes.append("(%s) forks %s did not find every tenant x vendor compliant: %s" % (row["key"], row["forks"], row.get("verdicts")))
     if notes:
         lines += [""] + ["Note: %s." % note.rstrip(".") for note in notes]
@@ -508,15 +468,15 @@ def parse_args(argv=None):
     parser.add_argument("--latency-ms", type=int, default=FLEET_LATENCY_MS, help="latency the simulator adds to every API request (default 50)")
     parser.add_argument("--forks", default="10,25,50", help="fork counts for the fleet audit (c), comma-separated (default 10,25,50)")
     parser.add_argument("--plain-forks", default=None, help="fork counts for the uri-only audit (d); default: the same as --forks")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 3 tenants, forks 3, no proposal rows (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3 tenants, forks 3 (under a minute)")
     parser.add_argument("--json", default=str(HERE / "last-run.json"), help="where to write every figure (default benchmarks/last-run.json)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds any one playbook run may take before it is killed")
-    parser.add_argument("--no-proposals", dest="proposals", action="store_false",
-                        help="skip the rows that measure proposed designs on a temporary copy of the collection")
+    parser.add_argument("--no-per-tenant", dest="per_tenant", action="store_false",
+                        help="skip (e), the audit with one module process per tenant")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (inventories, logs, cw-output) and print its path")
     args = parser.parse_args(argv)
     if args.quick:
-        args.tenants, args.forks, args.plain_forks, args.proposals = 3, "3", "3", False
+        args.tenants, args.forks, args.plain_forks = 3, "3", "3"
     args.forks = sorted({int(f) for f in str(args.forks).split(",") if f.strip()})
     args.plain_forks = sorted({int(f) for f in str(args.plain_forks).split(",") if f.strip()}) if args.plain_forks else args.forks
     if args.tenants < 1 or args.tenants > 998 or not args.forks or min(args.forks + args.plain_forks) < 1:
@@ -552,8 +512,8 @@ def main(argv=None):
                 bench.fleet(forks)
             if forks in args.plain_forks:
                 bench.plain(forks)
-        if args.proposals:
-            bench.proposals(best(bench.results, "c")["forks"] if best(bench.results, "c") else max(args.forks))
+        if args.per_tenant:
+            bench.per_tenant(best(bench.results, "c")["forks"] if best(bench.results, "c") else min(args.forks))
     finally:
         sim.stop()
         if args.keep:

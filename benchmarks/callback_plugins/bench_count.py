@@ -128,6 +128,8 @@ class CallbackModule(CallbackBase):
             "wall_s": time.monotonic() - self._started,
             "api_reported": self._api,
             "tasks": tasks,
+            # What the run reported with set_stats (cw_compliance ...): the verdicts of a run that writes no report.
+            "stats": json.loads(json.dumps((getattr(stats, "custom", None) or {}).get("_run", {}), default=str)),
         }
         with open(path, "w", encoding="utf-8") as stream:
             json.dump(document, stream, indent=1)

@@ -112,6 +112,8 @@ class ConnectWiseClient:
             "User-Agent": USER_AGENT,
         })
         self.codebase = None
+        # A codebase recorded by an earlier run (doctor.yml) instead of discovered: trusted until a 404 says otherwise.
+        self.codebase_recorded = False
         self.is_cloud = None
         self.company_info = None
         self.requests_sent = 0
@@ -138,6 +140,7 @@ class ConnectWiseClient:
         other = ConnectWiseClient(self.site, self.company_id, public_key, private_key, self._keys[2], self.api_version,
                                   self.session.verify, self.timeout, self.retries, self.backoff, self._sleep)
         other.codebase, other.is_cloud, other.company_info = self.codebase, self.is_cloud, self.company_info
+        other.codebase_recorded = self.codebase_recorded
         other._tally = self._tally  # its calls are part of this run's cost
         return other
 
@@ -146,6 +149,14 @@ class ConnectWiseClient:
         if self.codebase is None:
             self.discover()
         return "%s/%s%s" % (self.site, self.codebase, API_ROOT)
+
+    def use_recorded_codebase(self, codebase):
+        """Skip discovery with the codebase an earlier run recorded (one request less per run). A stale one (the
+        tenant was upgraded) answers 404: the first 404 then rediscovers and sends the request again."""
+        if not codebase or self.codebase is not None or (self.site, self.company_id.lower()) in _CODEBASES:
+            return
+        self.codebase = str(codebase).strip("/") + "/"
+        self.codebase_recorded = True
 
     def discover(self):
         """Find the codebase once with the unauthenticated company-info call; fall back to v4_6_release/."""
@@ -181,6 +192,13 @@ class ConnectWiseClient:
         url = path if path.startswith(("http://", "https://")) else self.base_url + "/" + path.lstrip("/")
         shown = self._display_path(url)
         response = self._send(method, url, shown, params=params, json=json, headers=headers)
+        if response.status_code == 404 and self.codebase_recorded and url.startswith(self.base_url + "/"):
+            # Perhaps a stale recorded codebase: rediscover once; a 404 answered to nothing is never a write.
+            stale = self.base_url
+            self.codebase_recorded, self.codebase = False, None
+            if self.base_url != stale:
+                url = self.base_url + url[len(stale):]
+                response = self._send(method, url, shown, params=params, json=json, headers=headers)
         if response.status_code not in ok:
             raise self._error(method, shown, response)
         data = None

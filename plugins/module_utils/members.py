@@ -10,7 +10,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils import conditions
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import PLACEHOLDER_ID, find_role
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import PLACEHOLDER_ID, find_role, load_roles
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
@@ -65,6 +65,8 @@ class References:
         self.check_mode = check_mode
 
     def records(self, option):
+        if option == "role":
+            return load_roles(self.client)  # the run's one list of roles, kept current by create and delete
         path = BOARDS if option == "excluded_boards" else REFERENCES[option][0]
         return self.client.cached(("list", path), lambda: self.client.get_all(path))
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.integration import MEMBER_OPTIONS, converge_integration, prevalidate
+from ansible_collections.msp.connectwise.plugins.module_utils.members import STRUCTURE
 
 # The options of one integration item (cw_integration's integrations, cw_fleet_audit's tenants[].integrations).
 INTEGRATION_OPTIONS = {
@@ -19,6 +20,8 @@ INTEGRATION_OPTIONS = {
     "include_temporary": {"type": "bool", "default": True},
     "reassign_role": {"type": "str"},
 }
+# What doctor.yml records of a tenant (cw-output/tenants/<host>.yml) so that later runs need not read it again.
+TENANT_FACTS_OPTION = {"type": "dict", "options": {"codebase": {"type": "str"}, "level1_name": {"type": "str"}}}
 KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description")
 
 
@@ -45,9 +48,19 @@ def api_usage(client):
     return {"requests": client.requests_sent, "retries": client.retries_taken, "codebase": client.codebase}
 
 
-def converge_tenant(client, items, state="present", method="auto", settings_writable=None, check_mode=False):
+def use_facts(client, facts):
+    """Recorded facts instead of two reads: the codebase (a stale one is rediscovered on its first 404) and the name
+    of the corporate structure's level 1 (the member's default level)."""
+    facts = facts or {}
+    client.use_recorded_codebase(facts.get("codebase"))
+    if facts.get("level1_name"):
+        client.cache.setdefault(STRUCTURE, {"level1Name": facts["level1_name"]})
+
+
+def converge_tenant(client, items, state="present", method="auto", settings_writable=None, check_mode=False, facts=None):
     """Every integration of one tenant, in order. Returns (result, diff, warnings); a failure is a result with
     ``failed``, ``msg`` and the integrations done before it, never an exception, so that a fleet goes on."""
+    use_facts(client, facts)
     results, before, after, warnings = [], {}, {}, []
     writable = settings_writable
     failure = None

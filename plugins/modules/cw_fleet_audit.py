@@ -91,6 +91,17 @@ options:
       settings_writable:
         description: What is known of this tenant's API writes to role settings (unset means unknown).
         type: bool
+      tenant_facts:
+        description: What C(playbooks/doctor.yml) recorded of this tenant, as the
+          O(msp.connectwise.cw_integration#module:tenant_facts) option of M(msp.connectwise.cw_integration).
+        type: dict
+        suboptions:
+          codebase:
+            description: The tenant's codebase, such as C(v2025_1/).
+            type: str
+          level1_name:
+            description: The name of level 1 of the tenant's corporate structure.
+            type: str
   concurrency:
     description:
       - Tenants audited at once, each over its own connection.
@@ -154,7 +165,8 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC, client_from_params
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import INTEGRATION_OPTIONS, api_usage, converge_tenant, item_secrets
+from ansible_collections.msp.connectwise.plugins.module_utils.tenant import (
+    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, api_usage, converge_tenant, item_secrets)
 
 TENANT_OPTIONS = dict(
     CONNECTION_ARGSPEC,
@@ -163,6 +175,7 @@ TENANT_OPTIONS = dict(
     state={"type": "str", "choices": ["present", "absent"], "default": "present"},
     method={"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
     settings_writable={"type": "bool"},
+    tenant_facts=TENANT_FACTS_OPTION,
 )
 
 
@@ -174,7 +187,8 @@ def audit(tenant):
         return {"failed": True, "msg": str(exc), "field": exc.field, "integrations": [], "api": api_usage(None),
                 "changed": False, "manual_steps": [], "pending": [], "warnings": []}, None
     result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
-                                             settings_writable=tenant["settings_writable"], check_mode=True)
+                                             settings_writable=tenant["settings_writable"], check_mode=True,
+                                             facts=tenant["tenant_facts"])
     result["warnings"] = warnings
     return result, diff
 

@@ -87,6 +87,20 @@ options:
     description: Outside check mode, remaining manual steps fail the task unless this is V(true).
     type: bool
     default: false
+  tenant_facts:
+    description:
+      - What C(playbooks/doctor.yml) recorded of this tenant, to save two reads per run. The role passes it from
+        C(<cw_output_dir>/tenants/<host>.yml).
+      - A stale codebase (the tenant was upgraded since) costs one more request, as the first 404 rediscovers it.
+        After renaming level 1 of the corporate structure, run C(doctor.yml) again.
+    type: dict
+    suboptions:
+      codebase:
+        description: The codebase found by C(/login/companyinfo), such as C(v2025_1/); used instead of discovering it.
+        type: str
+      level1_name:
+        description: The name of level 1 of the corporate structure (the member's default level).
+        type: str
 """
 
 EXAMPLES = r"""
@@ -148,7 +162,7 @@ api:
 """
 
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import INTEGRATION_OPTIONS, converge_tenant, item_secrets
+from ansible_collections.msp.connectwise.plugins.module_utils.tenant import INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, converge_tenant, item_secrets
 
 
 def main():
@@ -158,11 +172,13 @@ def main():
         "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
         "settings_writable": {"type": "bool"},
         "allow_pending": {"type": "bool", "default": False},
+        "tenant_facts": TENANT_FACTS_OPTION,
     }, supports_check_mode=True)
     p = module.params
     module.no_log_values.update(item_secrets(p["integrations"]))
     result, diff, warnings = converge_tenant(module.client, p["integrations"], state=p["state"], method=p["method"],
-                                             settings_writable=p["settings_writable"], check_mode=module.check_mode)
+                                             settings_writable=p["settings_writable"], check_mode=module.check_mode,
+                                             facts=p["tenant_facts"])
     for warning in warnings:
         module.warn(warning)
     if result.get("failed"):

@@ -32,6 +32,11 @@ options:
         the collection needs that they lack (RV(missing_rights)).
     type: bool
     default: false
+  corporate_structure:
+    description:
+      - Also read the name of level 1 of the tenant's corporate structure (one request), returned as RV(level1_name).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -88,6 +93,11 @@ missing_rights:
   type: list
   elements: str
   sample: ["System / Security Roles: Add Level All, has None (to create vendor roles)"]
+level1_name:
+  description: The name of level 1 of the tenant's corporate structure (the usual name is Corporate, but tenants rename it).
+  returned: when O(corporate_structure=true)
+  type: str
+  sample: Corporate
 my_security:
   description: The calling member's setting rows (module, function and the four levels), when O(my_security=true).
   returned: when O(my_security=true)
@@ -104,10 +114,12 @@ api:
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
 from ansible_collections.msp.connectwise.plugins.module_utils.doctor import missing_rights
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.members import References
 
 
 def main():
-    module = ConnectWiseModule({"my_security": {"type": "bool", "default": False}}, supports_check_mode=True)
+    module = ConnectWiseModule({"my_security": {"type": "bool", "default": False},
+                                "corporate_structure": {"type": "bool", "default": False}}, supports_check_mode=True)
     client = module.client
     try:
         info = client.get("/system/info") or {}
@@ -128,8 +140,12 @@ def main():
                 for r in rows
             ]
             result["missing_rights"] = missing_rights(rows)
+        if module.params["corporate_structure"]:
+            result["level1_name"] = References(client, check_mode=True).level_one()
     except ConnectWiseError as exc:
         module.fail_cw(exc)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc), api=module.api_summary())
     module.exit_json(api=module.api_summary(), **result)
 
 

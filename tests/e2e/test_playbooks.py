@@ -129,6 +129,39 @@ def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, run_boo
     assert "a-wrong-private-key" not in audit.stdout + audit.stderr
 
 
+def audit_requests(sim, run_book, env):
+    sim.clear_requests()
+    audit = run_book("audit.yml", env=env, extra={"cw_vendors": ["topleft"]})
+    assert audit.returncode == 0, audit.stdout[-3000:]
+    return ["%s %s" % (r["method"], r.get("resource") or r["path"]) for r in sim.requests()]
+
+
+def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_works(sim, run_book, tmp_path):
+    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
+    sim.set_settings_writable(True)
+    assert run_book("onboard_topleft.yml", env=env).returncode == 0
+    unrecorded = audit_requests(sim, run_book, env)
+    assert run_book("doctor.yml", env=env).returncode == 0
+    recorded = audit_requests(sim, run_book, env)
+    # The codebase discovery and the corporate structure read are gone; nothing else changes. An audit of one vendor
+    # on one compliant tenant: its role, its settings, its member, and the key's own view of Table Setup.
+    assert sorted(set(unrecorded) - set(recorded)) == sorted(
+        r for r in unrecorded if "/login/companyinfo/" in r or r.endswith("/system/myCompany/corporateStructure"))
+    assert len(unrecorded) == 6 and len(recorded) == 4, (unrecorded, recorded)
+    report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
+    assert report["tenants"]["localhost"]["topleft"]["status"] == "compliant"
+
+    # The tenant was upgraded since (a codebase the server no longer serves): one 404, a rediscovery, the same audit.
+    record = tmp_path / "out" / "tenants" / "localhost.yml"
+    facts = yaml.safe_load(record.read_text())
+    record.write_text(yaml.safe_dump(dict(facts, cw_codebase="v2019_3/")))
+    stale = audit_requests(sim, run_book, env)
+    assert len(stale) == len(recorded) + 2 and any("/login/companyinfo/" in r for r in stale), stale
+    # A record of another tenant under the same host name (localhost with other CW_* variables) is not used.
+    record.write_text(yaml.safe_dump(dict(facts, cw_company_id="othertenant", cw_level1_name="Head Office")))
+    assert len(audit_requests(sim, run_book, env)) == len(unrecorded)
+
+
 def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
     sim.set_settings_writable(True)
     env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
@@ -151,8 +184,13 @@ def test_doctor_names_missing_rights_and_records_the_probe(sim, run_book, tmp_pa
     assert ok.returncode == 0, ok.stdout[-3000:]
     assert "Missing rights: none" in ok.stdout and "refuses (405)" in ok.stdout
     recorded = yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())
-    assert recorded == {"cw_settings_writable": False}
+    assert recorded == {"cw_company_id": sim.company, "cw_codebase": "v2025_1/", "cw_level1_name": "Corporate",
+                        "cw_settings_writable": False}
     assert [w["status"] for w in writes(sim)] == [405]
+    # Without the probe it records the facts again and keeps what the earlier probe learnt; unchanged, so no change.
+    again = run_book("doctor.yml", env=env)
+    assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-3000:]
+    assert yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text()) == recorded
 
     # A member whose role lacks rights: doctor names each one.
     pair = sim.ui_create_key("simadmin", "doctor test")

@@ -57,6 +57,32 @@ class TestConnection:
         assert other.codebase == "v2025_1/"
         assert [r["path"] for r in api_requests(sim)].count("/login/companyinfo/%s" % sim.company) == 1
 
+    def test_a_recorded_codebase_saves_the_discovery(self, sim, client):
+        client.use_recorded_codebase("v2025_1")
+        assert client.get("/system/info")["version"]
+        assert [r["path"] for r in api_requests(sim)] == ["/v2025_1/apis/3.0/system/info"]
+
+    def test_a_stale_recorded_codebase_is_rediscovered_once_on_its_first_404(self, sim, client):
+        client.use_recorded_codebase("v2019_3/")
+        assert client.get("/system/info")["version"]
+        assert [(r["path"], r["status"]) for r in api_requests(sim)] == [
+            ("/v2019_3/apis/3.0/system/info", 404), ("/login/companyinfo/%s" % sim.company, 200),
+            ("/v2025_1/apis/3.0/system/info", 200)]
+        # A real 404 later is an error, not another discovery.
+        sim.clear_requests()
+        with pytest.raises(ConnectWiseError) as caught:
+            client.get("/system/securityroles/987654")
+        assert caught.value.status == 404 and len(api_requests(sim)) == 1
+
+    def test_a_right_recorded_codebase_costs_one_request_more_on_a_real_404_only(self, sim, client):
+        client.use_recorded_codebase("v2025_1/")
+        with pytest.raises(ConnectWiseError) as caught:
+            client.get("/system/securityroles/987654")
+        assert caught.value.status == 404
+        # Rediscovery found the same codebase: the request is not sent twice.
+        assert [r["path"] for r in api_requests(sim)] == ["/v2025_1/apis/3.0/system/securityroles/987654",
+                                                         "/login/companyinfo/%s" % sim.company]
+
     def test_fallback_codebase_when_company_info_has_none(self, sim, make_client):
         stranger = make_client(company_id="no-such-company")
         assert stranger.discover() == FALLBACK_CODEBASE
