@@ -5,12 +5,14 @@
     .venv/bin/python benchmarks/run.py               # 100 tenants x 5 seed vendors, 50 ms latency, forks 10/25/50
     .venv/bin/python benchmarks/run.py --quick       # smoke run: 3 tenants, forks 3, under a minute
 
-Starts `python -m simulator --tenants N+1 --latency-ms MS` on loopback, prepares the tenants without timing it
+Starts `python -m simulator --tenants N+2 --latency-ms MS` on loopback, prepares the tenants without timing it
 (latency off: the fleet is onboarded with playbooks/onboard.yml and every checklist applied with simulator.admin, so
-the fleet is compliant; tenant N+1 is left fresh and made settings-writable), then runs and measures, side by side:
+the fleet is compliant; tenants N+1 and N+2 are left fresh and made settings-writable; playbooks/doctor.yml, the
+documented first step, records the facts of the fleet and of tenant N+1), then runs and measures, side by side:
 
-  (a)  playbooks/onboard_topleft.yml on the fresh writable tenant, then (a') the same again (converged re-run)
-  (b)  playbooks/audit.yml, check mode, vendor topleft, on one compliant tenant
+  (a)  playbooks/onboard_topleft.yml on fresh writable tenant N+1, then (a') the same again (converged re-run);
+       (a0) the same onboarding on tenant N+2, which doctor.yml has not seen
+  (b)  playbooks/audit.yml, check mode, vendor topleft, on one compliant tenant; (b0) the same without doctor's record
   (c)  playbooks/audit.yml over N tenants x 5 seed vendors, once per --forks value
   (d)  benchmarks/plain_audit.yml, the same fleet audit with ansible.builtin.uri only, once per --plain-forks value
   (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
@@ -199,6 +201,7 @@ class Bench:
         self.out = work / "cw-output"
         self.companies = ["%s%03d" % (COMPANY, n) for n in range(1, args.tenants + 1)]
         self.fresh = "%s%03d" % (COMPANY, args.tenants + 1)
+        self.unseen = "%s%03d" % (COMPANY, args.tenants + 2)
         self.results = []
         self.notes = []
         tree = work / "collections" / "ansible_collections" / "msp"
@@ -214,6 +217,7 @@ class Bench:
         })
         self.inventory_fleet = self._inventory("fleet", self.companies, SEED_VENDORS)
         self.inventory_fresh = self._inventory("fresh", [self.fresh], [ONBOARD_VENDOR])
+        self.inventory_unseen = self._inventory("unseen", [self.unseen], [ONBOARD_VENDOR])
         self.inventory_one = self._inventory("one", self.companies[:1], [ONBOARD_VENDOR])
 
     def _inventory(self, name, companies, vendors):
@@ -266,6 +270,7 @@ class Bench:
         started = time.monotonic()
         self.sim.set_faults(latency_ms=0)
         self.sim.set_settings_writable(True, company=self.fresh)
+        self.sim.set_settings_writable(True, company=self.unseen)
         # The fleet accepts level writes while it is onboarded (fewer checklists to write and apply: only Table Setup
         # is left to the administrator), then refuses them again like ConnectWise's published API.
         for company in self.companies:
@@ -290,6 +295,11 @@ class Bench:
         shutil.rmtree(checklists, ignore_errors=True)
         for company in self.companies:
             self.sim.set_settings_writable(False, company=company)
+        say("preparing: playbooks/doctor.yml records the facts of the fleet and of tenant %s (the documented first step)" % self.fresh)
+        for label, inventory in (("prepare-doctor-fleet", self.inventory_fleet), ("prepare-doctor-fresh", self.inventory_fresh)):
+            doctor = self.playbook(label, REPO / "playbooks" / "doctor.yml", inventory, forks=max(self.args.forks))
+            if doctor["rc"] != 0:
+                raise BenchmarkError("preparation: doctor.yml failed (rc %d); see %s" % (doctor["rc"], doctor["log"]))
         self.sim.set_faults(latency_ms=self.args.latency_ms)
         elapsed = time.monotonic() - started
         say("prepared in %.0f s" % elapsed)
@@ -311,6 +321,8 @@ class Bench:
         book = REPO / "playbooks" / ("onboard_%s.yml" % ONBOARD_VENDOR)
         first = self.playbook("a-onboard", book, self.inventory_fresh)
         self.scenario("a", "onboard %s, fresh writable tenant" % ONBOARD_VENDOR, first, 1, 1, 1)
+        unseen = self.playbook("a0-onboard-unseen", book, self.inventory_unseen)
+        self.scenario("a0", "the same on a tenant doctor.yml has not recorded", unseen, 1, 1, 1)
         again = self.playbook("a2-onboard-again", book, self.inventory_fresh)
         self.scenario("a'", "the same onboarding again (converged)", again, 1, 1, 1)
 
@@ -318,6 +330,13 @@ class Bench:
         measured = self.playbook("b-audit-one", REPO / "playbooks" / "audit.yml", self.inventory_one)
         self.scenario("b", "audit %s (check mode), compliant tenant" % ONBOARD_VENDOR, measured, 1, 1, 1,
                       verdicts=self._summary("audit.json"))
+        records, aside = self.out / "tenants", self.out / "tenants-aside"
+        records.rename(aside)
+        try:
+            measured = self.playbook("b0-audit-one-unrecorded", REPO / "playbooks" / "audit.yml", self.inventory_one)
+        finally:
+            aside.rename(records)
+        self.scenario("b0", "the same without doctor's record", measured, 1, 1, 1, verdicts=self._summary("audit.json"))
 
     def fleet(self, forks):
         pairs = len(self.companies) * len(SEED_VENDORS)
@@ -377,16 +396,15 @@ def targets(args, rows):
     found = []
     c_best, d_best = best(rows, "c"), best(rows, "d")
     for row in rows:
-        if row["key"] in ("b", "c"):
+        if row["key"] in ("b", "b0", "c"):
             found.append({"target": "audit <= %d requests per tenant x vendor (%s%s)" % (
                 AUDIT_MAX_REQUESTS_PER_PAIR, row["key"], ", forks %d" % row["forks"] if row["forks"] else ""),
                 "measured": row["requests_per_pair"], "limit": AUDIT_MAX_REQUESTS_PER_PAIR,
                 "met": row["requests_per_pair"] <= AUDIT_MAX_REQUESTS_PER_PAIR})
-    onboard = next((r for r in rows if r["key"] == "a"), None)
-    if onboard:
+    for onboard in (r for r in rows if r["key"] in ("a", "a0")):
         limit = ONBOARD_BASE_REQUESTS + onboard["settings_patches"]
-        found.append({"target": "onboarding <= %d + differing rows (%d rows differed and were written)"
-                      % (ONBOARD_BASE_REQUESTS, onboard["settings_patches"]),
+        found.append({"target": "onboarding <= %d + differing rows (%s: %d rows differed and were written)"
+                      % (ONBOARD_BASE_REQUESTS, onboard["key"], onboard["settings_patches"]),
                       "measured": onboard["requests"], "limit": limit, "met": onboard["requests"] <= limit})
     if c_best:
         scale = args.tenants == FLEET_TENANTS and args.latency_ms == FLEET_LATENCY_MS
@@ -500,8 +518,8 @@ def main(argv=None):
     machine = machine_info()
     work = Path(tempfile.mkdtemp(prefix="cw-bench-"))
     started = time.monotonic()
-    say("simulator: %d tenants + 1 fresh, latency %d ms; work folder %s" % (args.tenants, args.latency_ms, work))
-    sim = SimulatorProcess("--tenants", args.tenants + 1, "--latency-ms", args.latency_ms, "--host", "127.0.0.1")
+    say("simulator: %d tenants + 2 fresh, latency %d ms; work folder %s" % (args.tenants, args.latency_ms, work))
+    sim = SimulatorProcess("--tenants", args.tenants + 2, "--latency-ms", args.latency_ms, "--host", "127.0.0.1")
     try:
         bench = Bench(args, sim, work)
         preparation = bench.prepare()

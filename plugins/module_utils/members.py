@@ -205,14 +205,24 @@ def patch_ops(option, value, refs):
     return [{"op": "replace", "path": field, "value": {"id": record["id"]}} for field in REFERENCES[option][1]]
 
 
+def defaults_to(body, option, value):
+    """Whether the tenant's defaults already name ``value`` for a reference option (usually the level): then no
+    look-up list is read to find its id."""
+    if option not in REFERENCES or option == "role":
+        return False
+    refs = [body.get(field) for field in REFERENCES[option][1]]
+    return all(isinstance(ref, dict) and ref.get("id") and fold(ref.get("name") or "") == fold(value) for ref in refs)
+
+
 def create_body(params, wanted, refs):
     """A new member: the tenant's defaults (GET apiMembers/default) overlaid with what was asked."""
     body = {k: v for k, v in (refs.client.get(API_MEMBERS + "/default") or {}).items() if k not in ("id", "_info", "identifier")}
     body["identifier"] = params["identifier"]
     for option, value in wanted.items():
-        if value is not None:
-            for operation in patch_ops(option, value, refs):
-                body[operation["path"]] = operation["value"]
+        if value is None or defaults_to(body, option, value):
+            continue
+        for operation in patch_ops(option, value, refs):
+            body[operation["path"]] = operation["value"]
     body.setdefault("name", params["identifier"])
     body["inactiveFlag"] = False
     return body

@@ -84,3 +84,17 @@ def test_level_defaults_to_the_tenants_own_level_one(sim, playbook):
     env = {"CW_COMPANY_ID": "headoffice", "CW_PUBLIC_KEY": "hqpublic", "CW_PRIVATE_KEY": "hqprivate"}
     run = playbook([role(), member(role="TopLeft", location="Main Office", department="Services")], env=env, expect_rc=0)
     assert run.result("member")["member"]["level"] == "Head Office"
+
+
+def test_a_level_the_tenant_defaults_to_needs_no_level_list_but_another_is_looked_up(sim, playbook):
+    playbook([role()], expect_rc=0)
+    sim.clear_requests()
+    playbook([member(role="TopLeft")], expect_rc=0)
+    # The tenant's defaults (apiMembers/default) already carry level 1 with its id.
+    assert not [r for r in sim.requests() if r["path"].endswith("/corporateStructureLevels")]
+    sim.clear_requests()
+    run = playbook([member(identifier="Other", role="TopLeft", level="Business Unit")], expect_rc=0)
+    assert run.result("member")["member"]["level"] == "Business Unit"
+    assert len([r for r in sim.requests() if r["path"].endswith("/corporateStructureLevels")]) == 1
+    created = [w for w in writes(sim) if w["method"] == "POST"]
+    assert len(created) == 1
