@@ -15,6 +15,7 @@ documented first step, records the facts of the fleet and of tenant N+1), then r
   (b)  playbooks/audit.yml, check mode, vendor topleft, on one compliant tenant; (b0) the same without doctor's record
   (c)  playbooks/audit.yml over N tenants x 5 seed vendors, once per --forks value
   (d)  benchmarks/plain_audit.yml, the same fleet audit with ansible.builtin.uri only, once per --plain-forks value
+  (f)  (c) at its best fork count with a 6th vendor that no tenant has: drift everywhere, a checklist per tenant
   (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
        (the design (c) replaced), at the best fork count of (c)
 
@@ -49,6 +50,7 @@ from simulator.testing import SimulatorControl, SimulatorProcess  # noqa: E402
 
 SEED_VENDORS = ["cw_kanban", "mobius", "topleft", "timesanity", "lifecycle_manager"]
 ONBOARD_VENDOR = "topleft"
+DRIFT_VENDOR = "hudu"  # in no tenant: (f) finds its role missing everywhere
 CLIENT_ID = "00000000-0000-4000-8000-000000000001"
 COMPANY = "msptest"
 SAMPLE_EVERY_S = 0.5
@@ -350,6 +352,17 @@ class Bench:
         self.scenario("d", "fleet audit with ansible.builtin.uri only (plain_audit.yml)", measured, pairs, len(self.companies),
                       len(SEED_VENDORS), forks=forks, verdicts=self._summary("plain-audit.json"))
 
+    def drifted(self, forks):
+        """(f): the fleet audit when every tenant lacks a vendor: a checklist per tenant is written."""
+        vendors = SEED_VENDORS + [DRIFT_VENDOR]
+        pairs = len(self.companies) * len(vendors)
+        measured = self.playbook("f-drift-f%d" % forks, REPO / "playbooks" / "audit.yml", self.inventory_fleet,
+                                 "-e", json.dumps({"cw_vendors": vendors}), forks=forks)
+        written = len(list((self.out / "checklists").glob("*-%s.md" % DRIFT_VENDOR)))
+        self.scenario("f", "fleet audit.yml with drift: a 6th vendor (%s) on no tenant, %d checklists written"
+                      % (DRIFT_VENDOR, written), measured, pairs, len(self.companies), len(vendors), forks=forks,
+                      verdicts=self._summary("audit.json"))
+
     def per_tenant(self, forks):
         """(e): the audit as tasks/main.yml runs it in check mode, one cw_integration process per tenant."""
         pairs = len(self.companies) * len(SEED_VENDORS)
@@ -428,7 +441,7 @@ def markdown(rows, found, machine, args, notes=()):
         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         versus = ""
-        if d_best and row["key"] in ("c", "d", "e"):
+        if d_best and row["key"] in ("c", "d", "e", "f"):
             if row is d_best:
                 versus = "1.00 (the baseline)"
             elif row["key"] == "d":
@@ -446,7 +459,7 @@ def markdown(rows, found, machine, args, notes=()):
     for item in found:
         met = {True: "yes", False: "**no**", None: "n/a"}[item["met"]]
         lines.append("| %s | %s | %s | %s |" % (item["target"], item["measured"], item["limit"], met))
-    for key in ("c", "d", "e"):
+    for key in ("c", "d", "e", "f"):
         row = best(rows, key)
         if row and row.get("tasks"):
             lines += ["", "Where the wall time of (%s) forks %d went (top tasks):" % (key, row["forks"]), "",
@@ -530,8 +543,10 @@ def main(argv=None):
                 bench.fleet(forks)
             if forks in args.plain_forks:
                 bench.plain(forks)
+        chosen = best(bench.results, "c")["forks"] if best(bench.results, "c") else min(args.forks)
+        bench.drifted(chosen)
         if args.per_tenant:
-            bench.per_tenant(best(bench.results, "c")["forks"] if best(bench.results, "c") else min(args.forks))
+            bench.per_tenant(chosen)
     finally:
         sim.stop()
         if args.keep:

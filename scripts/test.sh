@@ -137,6 +137,8 @@ stage_lint() {
     mkdir -p "$WORK/live/ansible_collections/msp"
     ln -sfn "$ROOT" "$WORK/live/ansible_collections/msp/connectwise"
     export ANSIBLE_COLLECTIONS_PATH="$WORK/live"
+    # And nothing from ~/.ansible: a copy of the collection installed there would shadow the working tree.
+    export ANSIBLE_HOME="$WORK/ansible-home"
     ansible-lint --version | sed -n 1p  # sed reads it all: no broken pipe
     ansible-lint --offline --profile production
 }

@@ -186,7 +186,7 @@ def converge_integration(client, want, state="present", method="auto", settings_
     if given or key.get("dest") or key.get("source") == "ui":
         steps["key"] = converge_key(client, identifier, source=key.get("source") or "auto", dest=key.get("dest"), given=given,
                                     rotate=bool(key.get("rotate")), description=key["description"], check_mode=check_mode,
-                                    may_return_secret=False)
+                                    may_return_secret=False, vault_password=key.get("vault_password"))
     else:
         # Without dest no key is issued: there is nowhere safe to keep a private key (see key in cw_integration).
         steps["key"] = Outcome("API key of member %s" % identifier)
@@ -208,7 +208,7 @@ def held_pair(key, given, key_outcome):
     if given:
         return given
     if key.get("dest") and not key_outcome.pending:
-        held, _loosened = read_held(key["dest"])
+        held, _loosened = read_held(key["dest"], key.get("vault_password"))
         if held and key_outcome.values.get("validated"):
             return held["public_key"], held["private_key"]
     return None

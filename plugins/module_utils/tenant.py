@@ -5,6 +5,7 @@ its tenant and cw_fleet_audit for each tenant of a fleet."""
 
 from __future__ import annotations
 
+from ansible_collections.msp.connectwise.plugins.module_utils import checklists
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.integration import MEMBER_OPTIONS, converge_integration, prevalidate
 from ansible_collections.msp.connectwise.plugins.module_utils.members import STRUCTURE
@@ -22,12 +23,14 @@ INTEGRATION_OPTIONS = {
 }
 # What doctor.yml records of a tenant (cw-output/tenants/<host>.yml) so that later runs need not read it again.
 TENANT_FACTS_OPTION = {"type": "dict", "options": {"codebase": {"type": "str"}, "level1_name": {"type": "str"}}}
-KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description")
+KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description", "vault_password")
 
 
 def item_secrets(items):
-    """Member private keys given in integration items: masked in every output like a no_log option."""
-    return [(item.get("key") or {}).get("member_private_key") for item in items if (item.get("key") or {}).get("member_private_key")]
+    """Member private keys and vault passwords given in integration items: masked in every output like a no_log
+    option."""
+    keys = [item.get("key") or {} for item in items]
+    return [key[name] for key in keys for name in ("member_private_key", "vault_password") if key.get(name)]
 
 
 def check_overrides(items):
@@ -57,9 +60,12 @@ def use_facts(client, facts):
         client.cache.setdefault(STRUCTURE, {"level1Name": facts["level1_name"]})
 
 
-def converge_tenant(client, items, state="present", method="auto", settings_writable=None, check_mode=False, facts=None):
+def converge_tenant(client, items, state="present", method="auto", settings_writable=None, check_mode=False, facts=None,
+                    checklist_dir=None, name=None):
     """Every integration of one tenant, in order. Returns (result, diff, warnings); a failure is a result with
-    ``failed``, ``msg`` and the integrations done before it, never an exception, so that a fleet goes on."""
+    ``failed``, ``msg`` and the integrations done before it, never an exception, so that a fleet goes on.
+    With ``checklist_dir``, the checklists of ``name`` are written there (in check mode too: they are the audit's
+    output, not the tenant's state)."""
     use_facts(client, facts)
     results, before, after, warnings = [], {}, {}, []
     writable = settings_writable
@@ -88,4 +94,10 @@ def converge_tenant(client, items, state="present", method="auto", settings_writ
               "pending": [dict(item, vendor=r["vendor"]) for r in results for item in r["pending"]],
               "settings_writable": writable, "api": api_usage(client), "check_mode": check_mode}
     result.update(failure or {})
+    if checklist_dir and not failure:
+        try:
+            result["checklists"] = checklists.sync(checklist_dir, name or client.company_id, results)
+        except OSError as exc:
+            result.update(failed=True, msg="checklist_dir: cannot write the checklists to %s (%s); give a writable folder"
+                          % (checklist_dir, exc.strerror or exc))
     return result, {"before": before, "after": after}, warnings

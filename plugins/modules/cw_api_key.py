@@ -51,6 +51,13 @@ options:
   dest:
     description: The file the pair is kept in (JSON, mode 0600; its folder is created 0700 when missing).
     type: path
+  vault_password:
+    description:
+      - Keep O(dest) encrypted with Ansible Vault (AES256) with this password, so that no plain private key is ever
+        at rest. Read it back with C(ansible-vault view), C(include_vars) or C(lookup('ansible.builtin.file')).
+      - A plain file found at O(dest) is rewritten encrypted, and an encrypted one without a password given is an
+        error (never silently replaced).
+    type: str
   description:
     description: The key's description in the UI (vendors ask for their name). Defaults to O(member).
     type: str
@@ -78,6 +85,12 @@ EXAMPLES = r"""
     member_public_key: "{{ vault_topleft_public }}"
     member_private_key: "{{ vault_topleft_private }}"
     dest: credentials/topleft.json
+
+- name: Keep the pair vault-encrypted at rest
+  msp.connectwise.cw_api_key:
+    member: TopLeft
+    dest: credentials/topleft.vault
+    vault_password: "{{ lookup('ansible.builtin.file', '~/.cw-vault-password') }}"
 """
 
 RETURN = r"""
@@ -141,6 +154,7 @@ def main():
         "member_public_key": {"type": "str", "no_log": True},
         "member_private_key": {"type": "str", "no_log": True},
         "dest": {"type": "path"},
+        "vault_password": {"type": "str", "no_log": True},
         "description": {"type": "str"},
         "rotate": {"type": "bool", "default": False},
         "allow_pending": {"type": "bool", "default": False},
@@ -149,7 +163,8 @@ def main():
     given = (p["member_public_key"], p["member_private_key"]) if p["member_public_key"] else None
     run_resource(module, lambda: converge_key(
         module.client, p["member"], source=p["source"], dest=p["dest"], given=given, rotate=p["rotate"],
-        description=p["description"], check_mode=module.check_mode, may_return_secret=module.no_log),
+        description=p["description"], check_mode=module.check_mode, may_return_secret=module.no_log,
+        vault_password=p["vault_password"]),
         allow_pending=p["allow_pending"])
 
 

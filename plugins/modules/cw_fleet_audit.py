@@ -72,8 +72,12 @@ options:
         type: int
         default: 5
       integrations:
-        description: The tenant's vendor integrations, as the O(msp.connectwise.cw_integration#module:integrations)
-          option of M(msp.connectwise.cw_integration).
+        description:
+          - The tenant's vendor integrations, each with the suboptions of the
+            O(msp.connectwise.cw_integration#module:integrations) option of M(msp.connectwise.cw_integration)
+            (C(profile), C(role_name), C(member), C(key), C(purge), C(include_optional), C(include_temporary),
+            C(reassign_role)).
+          - Checked per tenant, so that a bad item fails only its tenant.
         type: list
         elements: dict
         required: true
@@ -102,6 +106,12 @@ options:
           level1_name:
             description: The name of level 1 of the tenant's corporate structure.
             type: str
+  checklist_dir:
+    description:
+      - Where to keep a Markdown checklist per tenant and vendor with manual steps left, C(<name>-<vendor>.md), as the
+        O(msp.connectwise.cw_integration#module:checklist_dir) option of M(msp.connectwise.cw_integration) does for
+        one tenant. Written by this one process, not a task per file. Unset, nothing is written.
+    type: path
   concurrency:
     description:
       - Tenants audited at once, each over its own connection.
@@ -128,8 +138,8 @@ EXAMPLES = r"""
 RETURN = r"""
 tenants:
   description: Tenant name to its result, the same keys as M(msp.connectwise.cw_integration) returns in check mode
-    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings)); a failed tenant has C(failed),
-    C(msg) and, for an API error, C(error).
+    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings), C(checklists)); a failed tenant has
+    C(failed), C(msg) and, for an API error, C(error).
   returned: always
   type: dict
   sample:
@@ -161,6 +171,7 @@ api:
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC, client_from_params
@@ -168,10 +179,12 @@ from ansible_collections.msp.connectwise.plugins.module_utils.errors import Conf
 from ansible_collections.msp.connectwise.plugins.module_utils.tenant import (
     INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, api_usage, converge_tenant, item_secrets)
 
+ITEMS = ArgumentSpecValidator({"integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS}})
 TENANT_OPTIONS = dict(
     CONNECTION_ARGSPEC,
     name={"type": "str", "required": True},
-    integrations={"type": "list", "elements": "dict", "required": True, "options": INTEGRATION_OPTIONS},
+    # Validated per tenant (audit()), so that a bad item is its tenant's failure, not the whole task's.
+    integrations={"type": "list", "elements": "dict", "required": True},
     state={"type": "str", "choices": ["present", "absent"], "default": "present"},
     method={"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
     settings_writable={"type": "bool"},
@@ -179,16 +192,23 @@ TENANT_OPTIONS = dict(
 )
 
 
-def audit(tenant):
+def failed(msg, **extra):
+    return dict({"failed": True, "msg": msg, "integrations": [], "api": api_usage(None), "changed": False,
+                 "manual_steps": [], "pending": [], "warnings": []}, **extra), None
+
+
+def audit(tenant, checklist_dir=None):
     """One tenant, read-only; any failure is this tenant's result."""
+    checked = ITEMS.validate({"integrations": tenant["integrations"]})
+    if checked.error_messages:
+        return failed("; ".join(checked.error_messages))
     try:
         client = client_from_params(tenant)
     except ConfigurationError as exc:
-        return {"failed": True, "msg": str(exc), "field": exc.field, "integrations": [], "api": api_usage(None),
-                "changed": False, "manual_steps": [], "pending": [], "warnings": []}, None
-    result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
+        return failed(str(exc), field=exc.field)
+    result, diff, warnings = converge_tenant(client, checked.validated_parameters["integrations"], state=tenant["state"], method=tenant["method"],
                                              settings_writable=tenant["settings_writable"], check_mode=True,
-                                             facts=tenant["tenant_facts"])
+                                             facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
     result["warnings"] = warnings
     return result, diff
 
@@ -208,6 +228,7 @@ def main():
     module = AnsibleModule(argument_spec={
         "tenants": {"type": "list", "elements": "dict", "required": True, "options": TENANT_OPTIONS},
         "concurrency": {"type": "int", "default": 20},
+        "checklist_dir": {"type": "path"},
     }, supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
@@ -221,7 +242,7 @@ def main():
     if module.params["concurrency"] < 1:
         module.fail_json(msg="concurrency: at least 1 (tenants audited at once)")
     with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
-        outcomes = list(pool.map(audit, tenants))
+        outcomes = list(pool.map(lambda tenant: audit(tenant, module.params["checklist_dir"]), tenants))
     results = {name: result for name, (result, _diff) in zip(names, outcomes)}
     result = {
         "changed": any(r["changed"] for r in results.values()),

@@ -52,7 +52,8 @@ options:
         type: dict
       key:
         description: Where the member's key pair comes from and goes (source, dest, member_public_key,
-          member_private_key, rotate, description), as in M(msp.connectwise.cw_api_key). Without dest no key is issued.
+          member_private_key, rotate, description, vault_password), as in M(msp.connectwise.cw_api_key). Without dest
+          no key is issued.
         type: dict
       purge:
         description: Least privilege. Functions and tables the vendor does not ask for are set to None or disallowed.
@@ -87,6 +88,17 @@ options:
     description: Outside check mode, remaining manual steps fail the task unless this is V(true).
     type: bool
     default: false
+  checklist_dir:
+    description:
+      - Where to keep a Markdown checklist per vendor with manual steps left, C(<tenant_name>-<vendor>.md) (folder
+        created 0755 when needed). The checklist of a vendor with nothing left is removed. Written in check mode too,
+        as the audit's output; a file whose text is unchanged is not rewritten.
+      - Unset, nothing is written; the steps are in RV(manual_steps) either way.
+    type: path
+  tenant_name:
+    description: The tenant's name in the checklists' file names and headings (the role gives the inventory host name).
+      Defaults to O(company_id).
+    type: str
   tenant_facts:
     description:
       - What C(playbooks/doctor.yml) recorded of this tenant, to save two reads per run. The role passes it from
@@ -144,6 +156,11 @@ pending:
   type: list
   elements: dict
   sample: []
+checklists:
+  description: The checklist files written (new or changed) and removed, when O(checklist_dir) is set.
+  returned: when O(checklist_dir) is set and the run did not fail
+  type: dict
+  sample: {written: [cw-output/checklists/acme-topleft.md], removed: []}
 check_mode:
   description: Whether this run was an audit (check mode), also when check mode was set on the task only.
   returned: always
@@ -173,12 +190,14 @@ def main():
         "settings_writable": {"type": "bool"},
         "allow_pending": {"type": "bool", "default": False},
         "tenant_facts": TENANT_FACTS_OPTION,
+        "checklist_dir": {"type": "path"},
+        "tenant_name": {"type": "str"},
     }, supports_check_mode=True)
     p = module.params
     module.no_log_values.update(item_secrets(p["integrations"]))
     result, diff, warnings = converge_tenant(module.client, p["integrations"], state=p["state"], method=p["method"],
                                              settings_writable=p["settings_writable"], check_mode=module.check_mode,
-                                             facts=p["tenant_facts"])
+                                             facts=p["tenant_facts"], checklist_dir=p["checklist_dir"], name=p["tenant_name"])
     for warning in warnings:
         module.warn(warning)
     if result.get("failed"):

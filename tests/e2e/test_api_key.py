@@ -92,3 +92,45 @@ def test_a_private_key_is_returned_only_to_a_no_log_task(sim, playbook):
                    verbosity=4, expect_rc=0)
     assert len(token_posts(sim)) == 1
     assert "censored" in json.dumps(run.result("key"))
+
+
+def test_a_vault_password_keeps_the_pair_encrypted_at_rest(sim, playbook, tmp_path):
+    from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
+    prepare(playbook)
+    dest = tmp_path / "credentials" / "topleft.json"
+    password = "a vault password"
+
+    def opened():
+        return json.loads(VaultLib([("default", VaultSecret(password.encode()))]).decrypt(dest.read_text()))
+
+    run = playbook([key(dest=str(dest), vault_password=password)], verbosity=4, expect_rc=0)
+    assert run.result("key")["changed"] is True
+    text = dest.read_text()
+    assert text.startswith("$ANSIBLE_VAULT;1.1;AES256") and stat.S_IMODE(os.stat(dest).st_mode) == 0o600
+    held = opened()
+    assert held["public_key"] == run.result("key")["public_key"] and held["private_key"] not in text
+    assert held["private_key"] not in run.output and password not in run.output
+
+    # Held and working: no change, no write, the file untouched.
+    sim.clear_requests()
+    run = playbook([key(dest=str(dest), vault_password=password)], expect_rc=0)
+    assert run.result("key")["changed"] is False and writes(sim) == [] and dest.read_text() == text
+
+    # Without the password: a clear error, and the encrypted file is never replaced.
+    run = playbook([key(dest=str(dest))], expect_rc=2)
+    assert "vault_password: %s is vault-encrypted" % dest in run.result("key")["msg"]
+    run = playbook([key(dest=str(dest), vault_password="not it")], expect_rc=2)
+    assert "the vault password does not open it" in run.result("key")["msg"]
+    assert dest.read_text() == text and token_posts(sim) == []
+
+    # A plain file from before is encrypted in place, the same pair kept (no new key issued).
+    plain = tmp_path / "credentials" / "plain.json"
+    playbook([key(dest=str(plain))], expect_rc=0)
+    pair = json.loads(plain.read_text())
+    sim.clear_requests()
+    run = playbook([key(dest=str(plain), vault_password=password)], check=True, expect_rc=0)
+    assert run.result("key")["changed"] is True and json.loads(plain.read_text()) == pair  # check mode: planned only
+    run = playbook([key(dest=str(plain), vault_password=password)], expect_rc=0)
+    assert run.result("key")["changed"] is True and token_posts(sim) == []
+    dest = plain  # what opened() reads
+    assert opened()["private_key"] == pair["private_key"] and pair["private_key"] not in plain.read_text()

@@ -11,8 +11,8 @@ from .test_integration import profile
 SEEDS = ["topleft", "cw_kanban", "mobius"]
 
 
-def items(tmp_path, name, vendors=SEEDS):
-    return [{"profile": profile(v), "key": {"dest": str(tmp_path / ("%s-%s.json" % (name, v)))}} for v in vendors]
+def items(tmp_path, name, vendors=None):
+    return [{"profile": profile(v), "key": {"dest": str(tmp_path / ("%s-%s.json" % (name, v)))}} for v in vendors or SEEDS]
 
 
 def tenant(sim, tmp_path, name, **extra):
@@ -32,7 +32,8 @@ def test_each_tenant_gets_exactly_what_cw_integration_reports_with_the_same_requ
         sim.create_tenant(name, public_key=name + "-pub", private_key=name + "-priv", settings_writable=True)
     # bravo onboarded for TopLeft, then drifted by an administrator: three states in one fleet.
     bravo = tenant(sim, tmp_path, "bravo")
-    onboard = dict(bravo, integrations=items(tmp_path, "bravo", ["topleft"]), allow_pending=True)
+    onboard = dict(bravo, allow_pending=True)
+    onboard.update(integrations=items(tmp_path, "bravo", ["topleft"]))
     onboard.pop("name")
     playbook([task("cw_integration", _name="onboard", **onboard)], expect_rc=0)
     sim.ui_set_levels("TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "None"}], company="bravo")
@@ -69,17 +70,20 @@ def test_a_failing_tenant_is_its_own_result_and_the_others_are_audited(sim, play
     fleet = [tenant(sim, tmp_path, "alpha"),
              tenant(sim, tmp_path, "wrongkeys", company_id="alpha", private_key="not-the-key"),
              tenant(sim, tmp_path, "nosuchsite", site="http://127.0.0.1:9", retries=0, timeout=2),
-             tenant(sim, tmp_path, "badprofile", integrations=[{"profile": {"vendor": "x"}}])]
+             tenant(sim, tmp_path, "badprofile", integrations=[{"profile": {"vendor": "x"}}]),
+             tenant(sim, tmp_path, "baditem", integrations=[{"purge": "perhaps"}])]
     sim.clear_requests()
     run = playbook([task("cw_fleet_audit", _name="fleet", tenants=fleet)], verbosity=4, expect_rc=0)
     result = run.result("fleet")
     assert writes(sim) == []
-    assert result["failed_tenants"] == ["wrongkeys", "nosuchsite", "badprofile"]
+    assert result["failed_tenants"] == ["wrongkeys", "nosuchsite", "badprofile", "baditem"]
     assert [i["compliance"]["status"] for i in result["tenants"]["alpha"]["integrations"]] == ["missing_role"] * 3
     assert "401" in result["tenants"]["wrongkeys"]["msg"] and result["tenants"]["wrongkeys"]["error"]["status"] == 401
     assert "127.0.0.1:9" in result["tenants"]["nosuchsite"]["msg"]
     assert "integrations[0].profile.role: missing from the profile" in result["tenants"]["badprofile"]["msg"]
-    assert result["summary"] == {"missing_role": 3, "error": 3}
+    assert "profile" in result["tenants"]["baditem"]["msg"] and "integrations" in result["tenants"]["baditem"]["msg"]
+    assert result["tenants"]["baditem"]["api"]["requests"] == 0
+    assert result["summary"] == {"missing_role": 3, "error": 4}
     # Every tenant's private key masked, at -vvvv, in the module's arguments and results.
     assert "not-the-key" not in run.output and "alpha-priv" not in run.output
 

@@ -162,6 +162,26 @@ def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_wo
     assert len(audit_requests(sim, run_book, env)) == len(unrecorded)
 
 
+def test_onboarding_with_a_vault_password_keeps_every_key_file_encrypted(sim, run_book, tmp_path):
+    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
+    sim.set_settings_writable(True)
+    vaulted = {"cw_key_vault_password": "fleet vault password"}
+    onboard = run_book("onboard_topleft.yml", env=env, extra=vaulted)
+    assert onboard.returncode == 0, onboard.stdout[-3000:]
+    credentials = tmp_path / "out" / "credentials" / "localhost-topleft.json"
+    assert credentials.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
+    assert "fleet vault password" not in onboard.stdout + onboard.stderr
+    # The audit opens it to prove the key works as the member; without the password it says which option is missing.
+    sim.clear_requests()
+    audit = run_book("audit.yml", env=env, extra=dict(vaulted, cw_vendors=["topleft"]))
+    assert audit.returncode == 0, audit.stdout[-3000:]
+    report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
+    assert report["tenants"]["localhost"]["topleft"]["compliance"]["key"] == "held"
+    assert writes(sim) == []
+    bare = run_book("audit.yml", env=env, extra={"cw_vendors": ["topleft"]})
+    assert bare.returncode == 2 and "vault_password: %s is vault-encrypted" % credentials in bare.stdout
+
+
 def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
     sim.set_settings_writable(True)
     env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}

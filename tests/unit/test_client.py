@@ -80,8 +80,8 @@ class TestConnection:
             client.get("/system/securityroles/987654")
         assert caught.value.status == 404
         # Rediscovery found the same codebase: the request is not sent twice.
-        assert [r["path"] for r in api_requests(sim)] == ["/v2025_1/apis/3.0/system/securityroles/987654",
-                                                         "/login/companyinfo/%s" % sim.company]
+        assert [r["path"] for r in api_requests(sim)] == [
+            "/v2025_1/apis/3.0/system/securityroles/987654", "/login/companyinfo/%s" % sim.company]
 
     def test_fallback_codebase_when_company_info_has_none(self, sim, make_client):
         stranger = make_client(company_id="no-such-company")
