@@ -6,8 +6,9 @@ import os
 import signal
 import sys
 
+from . import capture
 from .server import Simulator, SimulatorServer
-from .tenant import Tenant
+from .tenant import ITEM_FORMS, Tenant
 
 
 def parse_args(argv=None):
@@ -26,6 +27,10 @@ def parse_args(argv=None):
     parser.add_argument("--retry-after", type=int, default=1, metavar="S")
     parser.add_argument("--fail-every", type=int, default=0, metavar="N", help="answer 503 to every Nth API request")
     parser.add_argument("--tenants", type=int, default=0, metavar="N", help="also create tenants <company>001..<company>NNN")
+    parser.add_argument("--capture", metavar="FILE", help="serve the tenant captured in FILE (doctor.yml -e cw_capture=true) "
+                        "instead of the seeded default tenant; the admin keys act as its caller")
+    parser.add_argument("--customize-item-form", choices=ITEM_FORMS, default="id",
+                        help="how customizeItems names a Table Setup item: the setupScreen id, 'Category / Name', or the name")
     return parser.parse_args(argv)
 
 
@@ -37,12 +42,19 @@ def build_simulator(args):
             tenants = [Tenant(data) for data in json.load(handle)["tenants"]]
     known = {t.company.lower() for t in tenants}
     wanted = [(args.company, args.public_key, args.private_key, args.settings_writable)]
+    if args.capture:
+        # The captured tenant replaces the default one (its state, once saved, is loaded instead).
+        wanted = []
+        replayed = capture.load_tenant(args.capture, args.public_key, args.private_key, args.settings_writable)
+        if replayed.company.lower() not in known:
+            tenants.append(replayed)
     for number in range(1, args.tenants + 1):
         company = f"{args.company}{number:03d}"
         wanted.append((company, f"{company}-public", f"{company}-private", False))
     for company, public_key, private_key, writable in wanted:
         if company.lower() not in known:
-            tenants.append(Tenant.create(company, public_key, private_key, writable, args.level1_name))
+            tenants.append(Tenant.create(company, public_key, private_key, writable, args.level1_name,
+                                         customize_item_form=args.customize_item_form))
     faults = {"latency_ms": args.latency_ms, "rate_limit_per_minute": args.rate_limit, "retry_after": args.retry_after,
               "fail_every": args.fail_every}
     return Simulator(tenants, faults, args.state)

@@ -11,7 +11,7 @@ import re
 import traceback
 from urllib.parse import unquote
 
-from . import lookups, members, roles
+from . import capture, lookups, members, roles
 from .context import Response
 from .errors import ApiError, forbidden, invalid, method_not_allowed, not_found, unauthorized
 from .tenant import AuthFailure
@@ -133,7 +133,8 @@ def _handle(sim, ctx):
         tenant = sim.tenant(unquote(match.group(1)))
         if tenant is None:
             raise not_found(f"Company {unquote(match.group(1))!r} was not found")
-        return Response(200, lookups.company_info(tenant, ctx.base_url.split("//", 1)[1]))
+        host = ctx.base_url.split("//", 1)[1]
+        return Response(200, capture.company_info(tenant, lambda: lookups.company_info(tenant, host)))
     match = API_PATH.match(ctx.path)
     if not match:
         raise not_found(f"{ctx.path} was not found")
@@ -147,7 +148,11 @@ def _handle(sim, ctx):
     handler, params, right = _route(ctx)
     _authorize(ctx, right)
     _parse_body(ctx)
-    return handler(ctx, *params)
+    fixed = ctx.tenant.fixed_answer(ctx.method, ctx.resource)
+    if fixed is not None:  # an answer of another shape, set through /__sim__/ (a tenant that answers oddly)
+        return Response(200, fixed)
+    # A tenant replayed from a capture answers what nothing writes as it was captured.
+    return capture.replayed(ctx) or handler(ctx, *params)
 
 
 def _authenticate(sim, ctx):

@@ -23,7 +23,7 @@ MODULES = (
 )
 
 # (identifier, module, function, description, myAllFlag, customizeIdentifier, reportFlag, restrictFlag)
-# customFlag is true exactly where the function has a customize list (cw-api.md lists them).
+# customFlag is true exactly where the function has a customize list (docs/connectwise-api.md lists them).
 FUNCTIONS = (
     ("F3038", "Companies", "Company Maintenance", "Add, edit and view companies", False, None, False, False),
     ("F6860", "Companies", "Company/Contact Group Maintenance", "Company and contact groups", False, None, False, False),
@@ -110,7 +110,7 @@ FUNCTIONS = (
     ("F3115", "Time & Expense", "Time Entry Billable Option", "Billable option on time entries", True, None, False, False),
 )
 
-# Customize identifiers reported by /system/mySecurity/customizeItems (cw-api.md).
+# Customize identifiers reported by /system/mySecurity/customizeItems (docs/connectwise-api.md).
 CUSTOMIZE_IDENTIFIERS = tuple(sorted({row[5] for row in FUNCTIONS if row[5]}))
 TABLE_SETUP = "SystemTableSetup"
 

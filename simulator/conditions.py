@@ -1,6 +1,6 @@
 """Strict parser and evaluator for the `conditions` query parameter.
 
-Grammar (cw-api.md): ``field op value`` joined by ``and``/``or`` with parentheses; ops
+Grammar (docs/connectwise-api.md): ``field op value`` joined by ``and``/``or`` with parentheses; ops
 ``= != < <= > >= like contains in`` and their ``not`` forms; strings in double quotes with
 ``\\"`` and ``\\\\`` escapes; bare numbers; ``true``/``false``/``null``; dates in ``[brackets]``;
 ``in (a, b)``; reference paths with a slash (``securityRole/id``). String comparison ignores case.

@@ -1,7 +1,7 @@
 """/__sim__/ control endpoints: request log, reset, state, tenants, faults, and the admin "UI".
 
 Never counted as API traffic and never authenticated: they are the test harness's side door.
-The UI actions stand in for what only ConnectWise's web UI can do (cw-api.md: no endpoint writes
+The UI actions stand in for what only ConnectWise's web UI can do (docs/connectwise-api.md: no endpoint writes
 role levels on a normal tenant, customize lists or persistent API keys).
 """
 
@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from . import roles
 from .context import Response
-from .tenant import ADMIN_IDENTIFIER, Tenant
+from .tenant import ADMIN_IDENTIFIER, ITEM_FORMS, Tenant, answer_key
 
 PREFIX = "/__sim__/"
 _UI_ACTOR = "admin-ui"
@@ -98,6 +98,8 @@ def _tenants(sim, method, rest, body):
     action = [s.lower() for s in rest[1:]]
     if not action and method == "PATCH":
         return _patch_tenant(sim, tenant, body)
+    if action == ["answers"] and method in ("PUT", "DELETE"):
+        return _fixed_answer(sim, tenant, method, body)
     if len(action) == 3 and action[0] == "roles" and action[2] == "settings" and method == "PUT":
         role = _role(tenant, rest[2])
         roles.ui_set_levels(tenant, role, body, _UI_ACTOR)
@@ -139,17 +141,42 @@ def _create_tenant(sim, body):
         raise ControlError(409, f"tenant {company!r} exists")
     public_key = body.get("public_key") or f"{company}-public"
     private_key = body.get("private_key") or f"{company}-private"
+    form = body.get("customize_item_form") or "id"
+    if form not in ITEM_FORMS:
+        raise ValueError(f"customize_item_form must be one of {', '.join(ITEM_FORMS)}")
     tenant = Tenant.create(company, public_key, private_key, bool(body.get("settings_writable")), body.get("level1_name"),
-                           body.get("company_name"))
+                           body.get("company_name"), form)
     sim.add_tenant(tenant)
     sim.save()
     return Response(201, {"company": company, "public_key": public_key, "private_key": private_key,
                           "settings_writable": tenant.settings_writable, "admin_member": ADMIN_IDENTIFIER})
 
 
-def _patch_tenant(sim, tenant, body):
-    if not isinstance(body, dict) or not isinstance(body.get("settings_writable"), bool):
-        raise ValueError('body must be {"settings_writable": true|false}')
-    tenant.data["settingsWritable"] = body["settings_writable"]
+def _fixed_answer(sim, tenant, method, body):
+    """PUT {"resource", "method" (GET), "body"}: that call answers 200 with body (rights still checked); DELETE: none."""
+    answers = tenant.data.setdefault("answers", {})
+    if method == "DELETE":
+        answers.clear()
+    else:
+        if not isinstance(body, dict) or not isinstance(body.get("resource"), str) or "body" not in body:
+            raise ValueError('body must be {"resource": "/system/...", "method": "GET", "body": <the answer>}')
+        answers[answer_key(body.get("method") or "GET", body["resource"])] = body["body"]
     sim.save()
-    return Response(200, {"company": tenant.company, "settings_writable": tenant.settings_writable})
+    return Response(200, {"company": tenant.company, "answers": sorted(answers)})
+
+
+def _patch_tenant(sim, tenant, body):
+    usage = 'body must be {"settings_writable": true|false} and/or {"customize_item_form": "id"|"label"|"name"}'
+    if not isinstance(body, dict) or not body or set(body) - {"settings_writable", "customize_item_form"}:
+        raise ValueError(usage)
+    if "settings_writable" in body and not isinstance(body["settings_writable"], bool):
+        raise ValueError(usage)
+    if "customize_item_form" in body and body["customize_item_form"] not in ITEM_FORMS:
+        raise ValueError(usage)
+    if "settings_writable" in body:
+        tenant.data["settingsWritable"] = body["settings_writable"]
+    if "customize_item_form" in body:
+        tenant.data["customizeItemForm"] = body["customize_item_form"]
+    sim.save()
+    return Response(200, {"company": tenant.company, "settings_writable": tenant.settings_writable,
+                          "customize_item_form": tenant.customize_item_form})

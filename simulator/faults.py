@@ -14,6 +14,8 @@ DEFAULTS = {
     "drop_every": 0,             # every Nth API request: connection closed without an answer
     "spike_every": 0,            # every Nth API request waits spike_ms more
     "spike_ms": 0,
+    "fail_after_write_every": 0,  # every Nth write the API applied answers fail_status instead of its own answer
+    "drop_after_write_every": 0,  # every Nth write the API applied: connection closed without an answer
 }
 
 DROP = "drop"
@@ -27,6 +29,7 @@ class Faults:
         self.initial = self.validate(initial or {})
         self.config = dict(self.initial)
         self._count = 0
+        self._writes = 0
         self._windows = {}
 
     @staticmethod
@@ -52,6 +55,7 @@ class Faults:
         with self._lock:
             self.config = config
             self._count = 0
+            self._writes = 0
             self._windows = {}
 
     def restore(self):
@@ -74,11 +78,19 @@ class Faults:
                 body = {"error": "ConnectWiseAPI", "message": f"Too many requests. Please retry after {seconds} second(s)."}
                 return delay, (429, {"Retry-After": str(seconds)}, body)
             if cfg["fail_every"] and count % int(cfg["fail_every"]) == 0:
-                status = int(cfg["fail_status"])
-                body = {"code": "ServiceUnavailable" if status == 503 else "InternalServerError",
-                        "message": "The server is temporarily unable to handle the request"}
-                return delay, (status, {}, body)
+                return delay, _failure(cfg)
             return delay, None
+
+    def after_write(self):
+        """For a write the API has just applied: None (its own answer goes out), DROP or (status, headers, body)."""
+        with self._lock:
+            cfg = self.config
+            self._writes += 1
+            if cfg["drop_after_write_every"] and self._writes % int(cfg["drop_after_write_every"]) == 0:
+                return DROP
+            if cfg["fail_after_write_every"] and self._writes % int(cfg["fail_after_write_every"]) == 0:
+                return _failure(cfg)
+            return None
 
     def _throttled(self, company, cfg):
         # Sliding window per tenant; refused requests are not counted, so the window drains.
@@ -90,3 +102,10 @@ class Faults:
             return True
         window.append(now)
         return False
+
+
+def _failure(cfg):
+    status = int(cfg["fail_status"])
+    body = {"code": "ServiceUnavailable" if status == 503 else "InternalServerError",
+            "message": "The server is temporarily unable to handle the request"}
+    return status, {}, body

@@ -33,6 +33,8 @@ def _screens(ctx):
 
 def _table(kind, path, key):
     def records(ctx):
+        if key is None:  # the published CorporateStructureLevel is {id, name}: no _info
+            return [dict(entry) for entry in ctx.tenant.lookup(kind)]
         return [{**entry, "_info": {f"{key}_href": ctx.href(f"{path}/{entry['id']}")}} for entry in ctx.tenant.lookup(kind)]
     return records
 
@@ -40,7 +42,7 @@ def _table(kind, path, key):
 # kind -> (records builder, condition fields)
 TABLES = {
     "setupScreens": (_screens, ("id", "name", "category", "moduleName")),
-    "structureLevels": (_table("structureLevels", "/system/myCompany/corporateStructureLevels", "structureLevel"), ("id", "name")),
+    "structureLevels": (_table("structureLevels", "/system/myCompany/corporateStructureLevels", None), ("id", "name")),
     "locations": (_table("locations", "/system/locations", "location"), ("id", "name")),
     "departments": (_table("departments", "/system/departments", "department"), ("id", "identifier", "name")),
     "timeZones": (_table("timeZones", "/system/timeZoneSetups", "timeZoneSetup"), ("id", "name", "offset", "daylightSavingsFlag")),
@@ -77,5 +79,14 @@ def get_handler(kind):
 
 
 def corporate_structure(ctx):
-    """GET /system/myCompany/corporateStructure: level names are per tenant."""
-    return Response(200, {"id": 1, **ctx.tenant.data["lookups"]["corporateStructure"]})
+    """GET /system/myCompany/corporateStructure: a list (the published Array<CorporateStructure>) of one record, with the
+    fields the published model requires; level names are per tenant."""
+    names = ctx.tenant.data["lookups"]["corporateStructure"]
+    record = {
+        "id": 1, **names, "levelCount": "Level%d" % sum(1 for n in range(1, 6) if names.get(f"level{n}Name")),
+        "baseCurrency": {"id": 1, "symbol": "$", "currencyIdentifier": "USD", "name": "US Dollars",
+                         "_info": {"currency_href": ctx.href("/finance/currencies/1")}},
+        "fiscalYearStart": "January", "groupCaption": "Group", "locationCaption": "Location",
+        "_info": {"lastUpdated": "2025-01-01T00:00:00Z"},
+    }
+    return Response(200, [record])

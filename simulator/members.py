@@ -63,6 +63,12 @@ MEMBER = View("member", (
     _f("inactiveFlag", "bool"),
     _f("notes", "str", limit=2000),
 ), None)
+# Required in the published Member (pyconnectwise's model), not modelled otherwise: each at its enum's first value
+# (inferred: no source says what a tenant's members hold).
+MEMBER_DISPLAY_DEFAULTS = {
+    "defaultEmail": "Office", "defaultPhone": "Office", "agreementInvoicingDisplayOptions": "RemainOnInvoicingScreen",
+    "invoicingDisplayOptions": "RemainOnInvoicingScreen", "invoiceScreenDefaultTabFormat": "ShowInvoicingTab",
+}
 
 
 def condition_fields(view):
@@ -108,6 +114,8 @@ def render(ctx, view, member):
             value = list(value)
         out[field.name] = value
     out = {k: v for k, v in out.items() if v is not None}
+    if view is MEMBER:
+        out.update(MEMBER_DISPLAY_DEFAULTS)
     out["_info"] = {**member["info"], "member_href": ctx.href(f"/system/members/{member['id']}")}
     return out
 
@@ -294,6 +302,7 @@ def api_member_default(ctx):
     tenant = ctx.tenant
     first = {kind: tenant.lookup(kind)[0]["id"] for kind in ("structureLevels", "locations", "departments", "timeZones")}
     template = {
+        "identifier": "",  # required (a string) in the published ApiMember, so the template carries an empty one
         "structureLevel": _render_ref(ctx, "structureLevels", first["structureLevels"]),
         "securityLocation": _render_ref(ctx, "locations", first["locations"]),
         "defaultLocation": _render_ref(ctx, "locations", first["locations"]),

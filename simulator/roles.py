@@ -1,6 +1,6 @@
 """Security roles, their settings rows, and the caller's own view (/system/mySecurity)."""
 
-from . import catalogue, listing
+from . import capture, catalogue, listing
 from .context import Response
 from .errors import ApiError, field_error, invalid, invalid_field, not_found
 from .jsonpatch import parse_ops
@@ -33,6 +33,8 @@ def render_role(ctx, role):
 
 def render_setting(ctx, role, row):
     """SecurityRoleSetting as the API returns it."""
+    if ctx.tenant.data.get("catalogue"):  # a tenant replayed from a capture has its own functions
+        return capture.render_setting(ctx, role, row)
     code, module, function, description, my_all, custom, report, restrict = catalogue.FUNCTION_BY_CODE[row["function"]]
     module_row = catalogue.MODULE_BY_NAME[module]
     record = {
@@ -177,12 +179,22 @@ def _items(ctx):
     role = _my_role(ctx)
     if role is None:
         return []
-    return [{"id": item["id"], "customizeIdentifier": identifier, "itemIdentifier": item["item"]}
+    form = ctx.tenant.customize_item_form
+    return [{"id": item["id"], "customizeIdentifier": identifier, "itemIdentifier": item_identifier(identifier, item["item"], form)}
             for identifier in sorted(role["customize"]) for item in role["customize"][identifier]]
 
 
+def item_identifier(identifier, item, form):
+    """A Table Setup item (kept as its setupScreen id) as the tenant names it: the id, "Category / Name" or the name alone.
+    No public source says which a real tenant uses, so the simulator can answer each (--customize-item-form)."""
+    if identifier != catalogue.TABLE_SETUP or form == "id" or not str(item).isdigit() or int(item) not in catalogue.SCREEN_BY_ID:
+        return item
+    label = catalogue.screen_label(int(item))
+    return label if form == "label" else label.split(" / ", 1)[1]
+
+
 def my_customize_items(ctx):
-    """GET /system/mySecurity/customizeItems: SystemTableSetup items carry setupScreen ids (inferred)."""
+    """GET /system/mySecurity/customizeItems: SystemTableSetup items name the table in the tenant's form (see item_identifier)."""
     chunk, headers = listing.page(ctx, _items(ctx), ITEM_FIELDS)
     return Response(200, chunk, headers)
 
@@ -200,7 +212,7 @@ def ui_set_levels(tenant, role, rows, by):
     for row in rows:
         if not isinstance(row, dict):
             raise ValueError("each row must be an object")
-        code = catalogue.function_code(row.get("module"), row.get("function"))
+        code = tenant.function_code(row.get("module"), row.get("function"))
         if code is None:
             raise ValueError(f"unknown module function {row.get('module')!r} / {row.get('function')!r}")
         levels = [row.get(cell) for cell in ("add", "edit", "delete", "inquire")]

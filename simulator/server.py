@@ -77,17 +77,19 @@ class Simulator:
         delay, action = self.faults.decide(company)
         if delay:
             time.sleep(delay)
+        if action is None:
+            with self.lock:
+                response = api.handle(self, ctx)
+                if ctx.method != "GET" and response.status < 400:
+                    self.save()
+                    # The write stays applied whatever the client is told (fail/drop_after_write_every).
+                    action = self.faults.after_write()
         if action == DROP:
             self._record(ctx, company, None)
             return DROP
         if action:
             status, headers, body = action
             response = Response(status, body, headers)
-        else:
-            with self.lock:
-                response = api.handle(self, ctx)
-                if ctx.method != "GET" and response.status < 400:
-                    self.save()
         self._record(ctx, company, response.status)
         return response
 

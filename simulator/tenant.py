@@ -92,6 +92,14 @@ class AuthFailure(Exception):
     """Why a key pair was refused (never echoes the key)."""
 
 
+# How customizeItems may name a Table Setup item: the setupScreen id, "Category / Name", or the name alone.
+ITEM_FORMS = ("id", "label", "name")
+
+
+def answer_key(method, resource):
+    """How a fixed answer is keyed: 'GET /system/mycompany/corporatestructure' (paths are case-insensitive)."""
+    return "%s /%s" % (method.upper(), resource.strip("/").lower())
+
 class Tenant:
     """Wraps one tenant's dict with the operations handlers need."""
 
@@ -100,7 +108,8 @@ class Tenant:
 
     # --- creation -------------------------------------------------------------------------
     @classmethod
-    def create(cls, company, public_key, private_key, settings_writable=False, level1_name="Corporate", company_name=None):
+    def create(cls, company, public_key, private_key, settings_writable=False, level1_name="Corporate", company_name=None,
+               customize_item_form="id"):
         """A seeded tenant: Admin, Technician and Finance roles, full member simadmin holding the admin key."""
         level1_name = level1_name or "Corporate"
         tenant = cls({
@@ -108,6 +117,7 @@ class Tenant:
             "company": company,
             "companyName": company_name or f"{company} (simulated)",
             "settingsWritable": bool(settings_writable),
+            "customizeItemForm": customize_item_form or "id",
             "counters": {"role": 0, "member": 138, "setting": 1000, "item": 0},
             "roles": [],
             "members": [],
@@ -156,6 +166,15 @@ class Tenant:
         """Whether PATCH on role settings is accepted."""
         return self.data["settingsWritable"]
 
+    def fixed_answer(self, method, resource):
+        """The body set for this call through /__sim__/tenants/{company}/answers (200 with it), or None."""
+        return (self.data.get("answers") or {}).get(answer_key(method, resource))
+
+    @property
+    def customize_item_form(self):
+        """How customizeItems names a Table Setup item (unknown on a real tenant): "id", "label" or "name"."""
+        return self.data.get("customizeItemForm") or "id"
+
     def lookup(self, kind):
         """A look-up table: structureLevels, locations, departments, timeZones, boards."""
         return self.data["lookups"][kind]
@@ -189,12 +208,23 @@ class Tenant:
         role = {
             "id": self.next_id("role"), "name": name, "roleType": role_type, "adminFlag": admin, "inactiveFlag": inactive,
             "info": stamp,
-            "settings": [{"id": self.next_id("setting"), "function": row[0], "levels": [fill] * 4, "info": dict(stamp)}
-                         for row in catalogue.FUNCTIONS],
+            "settings": [{"id": self.next_id("setting"), "function": code, "levels": [fill] * 4, "info": dict(stamp)}
+                         for code in self.function_codes()],
             "customize": {},
         }
         self.roles.append(role)
         return role
+
+    def function_codes(self):
+        """Every module function's code, in order: a replayed tenant's own (simulator/capture.py), else the catalogue's."""
+        return list(self.data["catalogue"]) if self.data.get("catalogue") else [row[0] for row in catalogue.FUNCTIONS]
+
+    def function_code(self, module, function):
+        """Code of a module function given by its exact names, or None (a replayed tenant: its own names)."""
+        if not self.data.get("catalogue"):
+            return catalogue.function_code(module, function)
+        return next((code for code, row in self.data["catalogue"].items()
+                     if (row.get("moduleName"), row.get("moduleFunctionName")) == (module, function)), None)
 
     def set_levels(self, role, code, levels, by):
         """Replace a row's cells; None in `levels` keeps that cell."""
@@ -210,7 +240,7 @@ class Tenant:
     def level(self, member, module, function, cell):
         """The member's level in one cell (index into catalogue.CELLS) of a function."""
         role = self.role(member["securityRole"])
-        code = catalogue.function_code(module, function)
+        code = self.function_code(module, function)
         if role is None or code is None:
             return "None"
         return next(r["levels"][cell] for r in role["settings"] if r["function"] == code)

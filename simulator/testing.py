@@ -90,15 +90,28 @@ class SimulatorControl:
         """No faults."""
         return self.control("DELETE", "faults")
 
-    def create_tenant(self, company, public_key=None, private_key=None, settings_writable=False, level1_name=None):
+    def create_tenant(self, company, public_key=None, private_key=None, settings_writable=False, level1_name=None,
+                      customize_item_form=None):
         """A new seeded tenant; returns its company and keys."""
         body = {"company": company, "public_key": public_key, "private_key": private_key,
-                "settings_writable": settings_writable, "level1_name": level1_name}
+                "settings_writable": settings_writable, "level1_name": level1_name, "customize_item_form": customize_item_form}
         return self.control("POST", "tenants", {k: v for k, v in body.items() if v is not None})
 
     def set_settings_writable(self, writable, company=None):
         """Toggle whether a tenant accepts PATCH on role settings."""
         return self.control("PATCH", f"tenants/{quote(company or self.company, safe='')}", {"settings_writable": writable})
+
+    def set_answer(self, resource, body, method="GET", company=None):
+        """Make one call of a tenant answer 200 with ``body`` (an answer of another shape); clear_answers() undoes it."""
+        return self.control("PUT", f"{self._tenant_path(company)}/answers", {"resource": resource, "method": method, "body": body})
+
+    def clear_answers(self, company=None):
+        """Every call of the tenant answered by the simulator again."""
+        return self.control("DELETE", f"{self._tenant_path(company)}/answers")
+
+    def set_customize_item_form(self, form, company=None):
+        """How a tenant's customizeItems names Table Setup items: "id", "label" or "name"."""
+        return self.control("PATCH", f"tenants/{quote(company or self.company, safe='')}", {"customize_item_form": form})
 
     def ui_set_levels(self, role, rows, company=None):
         """Admin UI: set cells, rows as {"module", "function", "add", "edit", "delete", "inquire"}."""
@@ -119,11 +132,17 @@ class SimulatorControl:
 
 
 class SimulatorProcess(SimulatorControl):
-    """`python -m simulator --port 0 ...` as a subprocess, plus helpers for the /__sim__/ endpoints."""
+    """`python -m simulator --port 0 ...` as a subprocess, plus helpers for the /__sim__/ endpoints.
 
-    def __init__(self, *args, timeout=15.0, cwd=None, env=None):
-        args = [str(a) for a in args]
+    ``capture=FILE`` (or ``--capture FILE`` among the args) serves a captured tenant; ``.company`` is then its company."""
+
+    def __init__(self, *args, timeout=15.0, cwd=None, env=None, capture=None):
+        args = [str(a) for a in args] + (["--capture", str(capture)] if capture else [])
         self.company = _option(args, "--company", "msptest")
+        capture = _option(args, "--capture", None)
+        if capture:
+            path = Path(capture) if Path(capture).is_absolute() else Path(cwd or REPO_ROOT) / capture
+            self.company = _json.loads(path.read_text(encoding="utf-8"))["company_id"]
         self.public_key = _option(args, "--public-key", "simadminpublic")
         self.private_key = _option(args, "--private-key", "simadminprivate")
         self._stderr = tempfile.TemporaryFile()  # pylint: disable=consider-using-with

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+# The vendors' published pages the profiles are checked against (a missing file is an error, never a skip).
+VENDOR_SOURCES = REPO / "tests" / "fixtures" / "vendor_sources"
+VENDORS_MD = VENDOR_SOURCES / "vendors.md"
 
 # ansible-core only finds a collection under an ansible_collections/<namespace>/<name> tree: lay one out
 # with a symlink so that tests import (and ansible-playbook runs) the working tree itself.
@@ -24,6 +26,9 @@ for entry in (str(REPO), COLLECTIONS_PATH):
 os.environ["ANSIBLE_COLLECTIONS_PATH"] = COLLECTIONS_PATH
 
 from simulator.testing import SimulatorProcess  # noqa: E402  (needs the path set above)
+
+# Under CI=true a skipped or xfail test fails the run (tests/ci_gate.py, with its allow-list).
+pytest_plugins = ["tests.ci_gate"]
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,10 @@ options:
       - A bare host means C(https://).
       - Plain C(http://) is refused unless the host is a loopback address (a local simulator), so
         that keys never cross a network unencrypted.
+      - Give only the host (and a port, or a path prefix of an on-premises proxy), never the API path such as
+        C(/v4_6_release/apis/3.0); the codebase and C(/apis/3.0) are found and added for each request.
+      - A site with user info (C(name@host)), a backslash, whitespace or a control character is refused before any
+        connection, since URL parsers read those differently and could send the keys to another host.
       - If not set, the value of the E(CW_SITE) environment variable is used; one of the two is required.
     type: str
   company_id:
@@ -53,18 +57,27 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for each HTTP response.
+      - Seconds to wait for each HTTP response, a number above 0 and at most 600.
       - If not set, the value of the E(CW_TIMEOUT) environment variable is used.
-    type: float
+    type: raw
     default: 30
   retries:
     description:
       - How many times a request is retried after HTTP 429 (honouring C(Retry-After)), 502, 503,
-        504, a timeout or a dropped connection. Other errors are never retried, and a POST is
-        retried only when the server cannot have processed it.
+        504, a timeout or a dropped connection, a whole number from 0 to 20. Other errors are never
+        retried, and a POST is sent again only when the server cannot have processed it, or when reading back
+        shows that a create did not happen (a token request whose answer was lost is recorded first).
       - If not set, the value of the E(CW_RETRIES) environment variable is used.
-    type: int
+    type: raw
     default: 5
+  deadline:
+    description:
+      - Seconds the task may spend on ConnectWise in all, retries and waits included, a number above 0 and at most
+        86400. Then it stops with a message saying so. A C(Retry-After) or back-off that would end past the deadline
+        stops it at once. A request already sent is not cut short, so the task can overrun by up to O(timeout).
+      - If not set, the value of the E(CW_DEADLINE) environment variable is used.
+    type: raw
+    default: 300
 requirements:
   - python >= 3.11
   - requests

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+
+from ansible_collections.msp.connectwise.plugins.module_utils.files import write_atomic
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]")
 
@@ -42,16 +43,7 @@ def _write(path, text):
                 return False
     except OSError:
         pass
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".checklist-")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomic(path, text, mode=0o644, prefix=".checklist-")
     return True
 
 

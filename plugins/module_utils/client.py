@@ -7,17 +7,20 @@ from __future__ import annotations
 import base64
 import email.utils
 import ipaddress
+import math
 import random
 import re
 import time
 from urllib.parse import urlsplit
 
+from ansible_collections.msp.connectwise.plugins.module_utils import answers
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.version import COLLECTION_VERSION
 
 try:
     import requests
-    from urllib3.exceptions import NewConnectionError
+    from urllib3.exceptions import LocationParseError, NewConnectionError
+    from urllib3.util import parse_url
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as exc:  # reported by the module through missing_required_lib
@@ -30,7 +33,16 @@ MAX_PAGE_SIZE = 1000
 MAX_RETRY_AFTER = 120.0
 USER_AGENT = "msp.connectwise/%s (Ansible collection)" % COLLECTION_VERSION
 _RETRY_STATUSES = (502, 503, 504)
-_API_VERSION = re.compile(r"^\d{4}\.\d{1,2}$")
+# What URL parsers read differently (requests ends the host at a backslash, urlsplit does not) or HTTP cannot carry.
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
+# The API path, or a codebase segment (v4_6_release, v2025_1): the client adds both to every request itself.
+_API_PATH = re.compile(r"/apis/3\.0(/|$)|/v\d+_\d+(_release)?(/|$)", re.IGNORECASE)
+_ONLY_HOST = "give only the host, e.g. api-na.myconnectwise.net"
+# The tuning options' bounds, (lowest, highest, whether the lowest itself is allowed), and an example for the fix.
+_BOUNDS = {"retries": (0, 20, True, 5), "timeout": (0, 600, False, 30), "deadline": (0, 86400, False, 300)}
+DEFAULT_DEADLINE = 300
+_MORE_TIME = "re-run later, or raise deadline (CW_DEADLINE) for a slow or large tenant"
+_API_VERSION = re.compile(r"\d{4}\.\d{1,2}")  # fullmatch: "$" also matches before a final newline
 # Codebases found per (site, company) in this process, so that a process serving many tasks asks once.
 _CODEBASES = {}
 
@@ -45,21 +57,57 @@ def is_loopback(host):
 
 
 def normalise_site(site):
-    """``api-na.myconnectwise.net`` or a full URL -> ``scheme://host[:port][/prefix]``; plain http only to loopback."""
+    """``api-na.myconnectwise.net`` or a full URL -> ``scheme://host[:port][/prefix]``; plain http only to loopback.
+
+    The host checked is the one requests connects to: requests/urllib3 prepare and parse the URL, and whatever they
+    and urllib.parse could read differently is refused. A refusal never repeats the site: it may hold a password."""
     if not site or not str(site).strip():
         raise ConfigurationError("site", "is required: set it to the API host (e.g. api-na.myconnectwise.net) or CW_SITE")
     text = str(site).strip()
+    if _AMBIGUOUS.search(text):
+        raise ConfigurationError("site", "holds a backslash, whitespace or a control character, which URL parsers read "
+                                 "differently (it can hide another host): " + _ONLY_HOST)
     if "://" not in text:
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigurationError("site", "%r is not a host name or an http(s) URL" % site)
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
+    try:
+        prepared = requests.models.PreparedRequest()
+        prepared.prepare_url(text, None)
+        parts = parse_url(prepared.url)
+        agreed = urlsplit(prepared.url).hostname == (parts.host or "").strip("[]").lower()
+    except (requests.exceptions.RequestException, LocationParseError, ValueError):
+        parts, agreed = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.host or not agreed:
+        raise ConfigurationError("site", "is not a host name or an http(s) URL: " + _ONLY_HOST)
+    if parts.auth is not None:
+        raise ConfigurationError("site", "holds user info (name@ before the host); the keys go in public_key and "
+                                 "private_key (CW_PUBLIC_KEY, CW_PRIVATE_KEY): " + _ONLY_HOST)
+    if parts.query is not None or parts.fragment is not None:
+        raise ConfigurationError("site", "holds a query or a fragment (? or #): " + _ONLY_HOST)
+    path = (parts.path or "").rstrip("/")
+    api_path = _API_PATH.search(path)
+    if api_path:
+        raise ConfigurationError("site", "includes the API path %s: %s (the codebase and /apis/3.0 are found and added "
+                                 "for each request)" % (path[api_path.start():], _ONLY_HOST))
+    if parts.scheme == "http" and not is_loopback(parts.host):
         raise ConfigurationError(
             "site", "refusing to send ConnectWise credentials over plain http to %s; use https:// "
-            "(plain http is allowed only to a loopback address such as a local simulator)" % parts.hostname)
-    prefix = parts.path.rstrip("/")
-    return "%s://%s%s" % (parts.scheme, parts.netloc, prefix)
+            "(plain http is allowed only to a loopback address such as a local simulator)" % parts.host)
+    return "%s://%s%s" % (parts.scheme, parts.netloc, path)
+
+
+def bounded(field, value):
+    """A tuning option (retries, timeout, deadline) as a number within its bounds; from CW_* it arrives as text."""
+    low, high, low_allowed, example = _BOUNDS[field]
+    whole = field == "retries"
+    try:
+        number = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not (low <= number <= high and (low_allowed or number > low) and (not whole or number.is_integer())):
+        what = "a whole number from %d to %d" % (low, high) if whole else "a number of seconds above %d and at most %d" % (low, high)
+        raise ConfigurationError(field, "%r is not %s: set %s (or CW_%s) to one, e.g. %s"
+                                 % (value, what, field, field.upper(), example))
+    return int(number) if whole else number
 
 
 class Reply:
@@ -76,7 +124,7 @@ class ConnectWiseClient:
     """One tenant, one API member's keys, one keep-alive session."""
 
     def __init__(self, site, company_id, public_key, private_key, client_id, api_version="2025.8",
-                 validate_certs=True, timeout=30, retries=5, backoff=1.0, sleep=time.sleep):
+                 validate_certs=True, timeout=30, retries=5, backoff=1.0, sleep=time.sleep, deadline=DEFAULT_DEADLINE):
         if not company_id:
             raise ConfigurationError("company_id", "is required: set it (or CW_COMPANY_ID) to the ConnectWise login company id")
         for name, value in (("public_key", public_key), ("private_key", private_key)):
@@ -85,16 +133,19 @@ class ConnectWiseClient:
         if not client_id:
             raise ConfigurationError("client_id", "is required by ConnectWise on every request: set it (or CW_CLIENT_ID) "
                                      "to the integration's clientId GUID")
-        if not _API_VERSION.match(str(api_version or "")):
+        if not _API_VERSION.fullmatch(str(api_version or "")):
             raise ConfigurationError("api_version", "%r is not a ConnectWise API version such as 2025.8" % (api_version,))
-        if retries is None or int(retries) < 0:
-            raise ConfigurationError("retries", "must be 0 or more")
+        retries, timeout, deadline = (bounded(name, value) for name, value in
+                                      (("retries", retries), ("timeout", timeout), ("deadline", deadline)))
         if not HAS_REQUESTS:
             raise ConfigurationError("requests", "the Python library requests is required: pip install requests")
         self.site = normalise_site(site)
         self.company_id = str(company_id)
-        self.timeout = float(timeout)
-        self.retries = int(retries)
+        self.timeout = timeout
+        self.retries = retries
+        # One budget for this run (this tenant), retries and waits included; as_member clients share it.
+        self.deadline = deadline
+        self._deadline_at = time.monotonic() + deadline
         self.backoff = float(backoff)
         self.api_version = str(api_version)
         self._sleep = sleep
@@ -138,7 +189,8 @@ class ConnectWiseClient:
     def as_member(self, public_key, private_key):
         """A client for the same tenant acting as another member (to verify what that member sees)."""
         other = ConnectWiseClient(self.site, self.company_id, public_key, private_key, self._keys[2], self.api_version,
-                                  self.session.verify, self.timeout, self.retries, self.backoff, self._sleep)
+                                  self.session.verify, self.timeout, self.retries, self.backoff, self._sleep, self.deadline)
+        other._deadline_at = self._deadline_at
         other.codebase, other.is_cloud, other.company_info = self.codebase, self.is_cloud, self.company_info
         other.codebase_recorded = self.codebase_recorded
         other._tally = self._tally  # its calls are part of this run's cost
@@ -186,8 +238,9 @@ class ConnectWiseClient:
 
     # -- requests ---------------------------------------------------------------------------
 
-    def request(self, method, path, params=None, json=None, headers=None, ok=(200, 201, 204)):
-        """Send one API call (with retries) and decode it; any other status raises ConnectWiseError."""
+    def request(self, method, path, params=None, json=None, headers=None, ok=(200, 201, 204), raw=False):
+        """Send one API call (with retries) and decode it; any other status raises ConnectWiseError, and so does an
+        answer whose shape is not the published one (answers.py) unless ``raw`` (a capture keeps it as it came)."""
         method = method.upper()
         url = path if path.startswith(("http://", "https://")) else self.base_url + "/" + path.lstrip("/")
         shown = self._display_path(url)
@@ -208,6 +261,8 @@ class ConnectWiseClient:
             except ValueError:
                 raise ConnectWiseError("the answer is not JSON: check that site points at the ConnectWise API host",
                                        method=method, path=shown, status=response.status_code).scrub(self._secrets)
+        if not raw:
+            answers.check(method, shown, response.status_code, data)
         return Reply(response.status_code, data, response.headers, response.links)
 
     def get(self, path, params=None):
@@ -242,7 +297,9 @@ class ConnectWiseClient:
             reply = self.request("GET", url, params=query)
             batch = reply.data or []
             if not isinstance(batch, list):
-                raise ConnectWiseError("expected a list", method="GET", path=self._display_path(url), status=reply.status)
+                raise answers.UnexpectedAnswer("unexpected answer: expected a list of records (a JSON array), got a JSON %s"
+                                               % type(batch).__name__, method="GET", path=self._display_path(url),
+                                               status=reply.status)
             records.extend(batch)
             next_url = (reply.links.get("next") or {}).get("url")
             if next_url:
@@ -280,6 +337,10 @@ class ConnectWiseClient:
     def _send(self, method, url, shown, params=None, json=None, headers=None):
         attempt = 0
         while True:
+            # Checked before each attempt, not during one: a request cut short could be a write half-processed.
+            if time.monotonic() >= self._deadline_at:
+                raise ConnectWiseError("stopped before sending: this run's deadline (CW_DEADLINE) of %gs has passed"
+                                       % self.deadline, method=method, path=shown, retries=attempt, hint=_MORE_TIME)
             try:
                 self._tally.requests_sent += 1
                 # verify given per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's
@@ -288,20 +349,31 @@ class ConnectWiseClient:
                                                 verify=self.session.verify)
             except requests.exceptions.RequestException as exc:
                 if attempt < self.retries and self._retryable_exception(method, exc):
-                    self._wait(self._backoff(attempt))
+                    self._wait(self._backoff(attempt), self._transport_error(method, shown, exc, attempt))
                     attempt += 1
                     continue
                 raise self._transport_error(method, shown, exc, attempt)
+            response.retries = attempt
             if response.status_code == 429 and attempt < self.retries:
-                self._wait(self._retry_after(response, attempt))
+                asked = self._retry_after(response)
+                wait = self._backoff(attempt) if asked is None else min(MAX_RETRY_AFTER, asked)
+                self._wait(wait, self._error(method, shown, response), asked)
             elif response.status_code in _RETRY_STATUSES and method != "POST" and attempt < self.retries:
-                self._wait(self._backoff(attempt))
+                self._wait(self._backoff(attempt), self._error(method, shown, response))
             else:
-                response.retries = attempt
                 return response
             attempt += 1
 
-    def _wait(self, seconds):
+    def _wait(self, seconds, failure, asked=None):
+        """Sleep before the next retry; but if it could not start before the deadline (the backoff, or the wait
+        ConnectWise ``asked`` for, is longer than the time left), raise ``failure`` (the last attempt's) at once."""
+        left = self._deadline_at - time.monotonic()
+        if max(seconds, asked or 0) >= left:
+            why = ("ConnectWise asks to wait %gs (Retry-After)" % asked if asked is not None
+                   else "the next retry was due in %.1fs" % seconds)
+            failure.hint = ("%s, but this run's deadline (CW_DEADLINE) of %gs leaves %.1fs: stopped now rather than wait "
+                            "past it; %s" % (why, self.deadline, max(0.0, left), _MORE_TIME))
+            raise failure.scrub(self._secrets)
         self._tally.retries_taken += 1
         self._sleep(seconds)
 
@@ -328,16 +400,20 @@ class ConnectWiseClient:
     def _backoff(self, attempt):
         return min(60.0, self.backoff * (2 ** attempt)) * (0.5 + random.random() / 2)
 
-    def _retry_after(self, response, attempt):
+    @staticmethod
+    def _retry_after(response):
+        """The wait a 429 asks for (Retry-After: seconds or an HTTP date), or None without a usable one."""
         value = response.headers.get("Retry-After")
-        if value:
-            try:
-                return min(MAX_RETRY_AFTER, max(0.0, float(value)))
-            except ValueError:
-                parsed = email.utils.parsedate_to_datetime(value) if value else None
-                if parsed is not None:
-                    return min(MAX_RETRY_AFTER, max(0.0, parsed.timestamp() - time.time()))
-        return self._backoff(attempt)
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            pass
+        try:
+            return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
+        except (TypeError, ValueError):
+            return None
 
     def _transport_error(self, method, shown, exc, attempt):
         if isinstance(exc, requests.exceptions.SSLError):

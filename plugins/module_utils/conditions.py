@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-_FIELD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")  # fullmatch: "$" also matches before "\n"
 _OPERATORS = ("=", "!=", "<", "<=", ">", ">=", "like", "contains", "not like")
 
 
@@ -25,7 +25,7 @@ def quote(value):
 
 def field(name):
     """A field path such as ``name`` or ``securityRole/id``, checked so that it cannot smuggle an operator."""
-    if not isinstance(name, str) or not _FIELD.match(name):
+    if not isinstance(name, str) or not _FIELD.fullmatch(name):
         raise ValueError("not a ConnectWise field path: %r" % (name,))
     return name
 

@@ -21,8 +21,11 @@ CONNECTION_ARGSPEC = {
     "client_id": {"type": "str", "fallback": (env_fallback, ["CW_CLIENT_ID"])},
     "api_version": {"type": "str", "default": "2025.8", "fallback": (env_fallback, ["CW_API_VERSION"])},
     "validate_certs": {"type": "bool", "default": True, "fallback": (env_fallback, ["CW_VALIDATE_CERTS"])},
-    "timeout": {"type": "float", "default": 30, "fallback": (env_fallback, ["CW_TIMEOUT"])},
-    "retries": {"type": "int", "default": 5, "fallback": (env_fallback, ["CW_RETRIES"])},
+    # raw, not float/int: the client checks them and names the option, its CW_* variable and the bounds, where
+    # Ansible's conversion error would name neither the variable nor the fix.
+    "timeout": {"type": "raw", "default": 30, "fallback": (env_fallback, ["CW_TIMEOUT"])},
+    "retries": {"type": "raw", "default": 5, "fallback": (env_fallback, ["CW_RETRIES"])},
+    "deadline": {"type": "raw", "default": 300, "fallback": (env_fallback, ["CW_DEADLINE"])},
 }
 
 
@@ -37,7 +40,7 @@ def client_from_params(params):
     return ConnectWiseClient(
         params["site"], params["company_id"], params["public_key"], params["private_key"], params["client_id"],
         api_version=params["api_version"], validate_certs=params["validate_certs"], timeout=params["timeout"],
-        retries=params["retries"])
+        retries=params["retries"], deadline=params["deadline"])
 
 
 class ConnectWiseModule(AnsibleModule):

@@ -8,14 +8,16 @@ Each step is the same converge function the single-resource modules use; this on
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import SOURCES, converge_key, read_held, works
+from ansible_collections.msp.connectwise.plugins.module_utils.keys import SOURCES, check_writable, converge_key, read_held, works
 from ansible_collections.msp.connectwise.plugins.module_utils.members import (
-    References, check_member_input, converge_member, find_member, load_members)
+    References, check_member_input, converge_member, find_member, load_members, login_problem, member_defaults,
+    members_at_stake, role_holders)
 from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions, desired_matrix, read_settings
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.profile import problems as profile_problems
 from ansible_collections.msp.connectwise.plugins.module_utils.roles import (
-    PLACEHOLDER_ID, check_role_name, converge_role, find_role, load_roles, members_using)
+    PLACEHOLDER_ID, check_role_name, converge_role, find_role, load_roles, members_using, takeover_problem)
 from ansible_collections.msp.connectwise.plugins.module_utils.tables import SETUP_SCREENS, converge_tables
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
@@ -23,17 +25,13 @@ MEMBER_OPTIONS = ("identifier", "name", "email", "level", "location", "departmen
 
 
 def check_profile(profile, where):
-    if not isinstance(profile, dict):
-        raise ValueError("%s: a vendor profile (mapping) is required" % where)
-    problems = ["%s.%s: missing from the profile" % (where, key) for key in ("vendor", "role", "permissions", "member")
-                if key not in profile]
-    if not problems and not (profile.get("member") or {}).get("identifier"):
-        problems.append("%s.member.identifier: missing from the profile" % where)
-    if problems:
-        raise ValueError("; ".join(problems))
+    """The profile against its schema (profile.py), before any request: a misspelt key would otherwise be dropped."""
+    found = profile_problems(profile, where)
+    if found:
+        raise ValueError("; ".join(found))
 
 
-def prevalidate(client, items, check_mode):
+def prevalidate(client, items, check_mode, state="present"):
     """Every input problem of every integration, found with reads only, before the first write of the run."""
     wants, problems = [], []
     for position, item in enumerate(items):
@@ -57,10 +55,13 @@ def prevalidate(client, items, check_mode):
     refs = References(client, check_mode)
     for position, want in enumerate(wants):
         try:
-            check_references(refs, want["member"])
-            check_key(client, want["key"])
+            if state == "present":
+                check_references(refs, want["member"], create=not check_mode)
+            check_key(client, want["key"], want["member"]["identifier"], will_write=state == "present" and not check_mode)
         except ValueError as exc:
             problems.append("integrations[%d] (%s): %s" % (position, want["vendor"], exc))
+    if state == "present":
+        problems.extend(check_takeover(client, wants))
     if problems:
         raise ValueError("; ".join(problems))
     # A profile row the tenant lacks (an older release, a smaller edition) is skipped with a warning, not fatal.
@@ -78,15 +79,40 @@ def prevalidate(client, items, check_mode):
     return wants
 
 
-def check_references(refs, member):
+def check_takeover(client, wants):
+    """A role or a login that is not the integration's own, refused before any write (an audit reports it the same):
+    see takeover_problem and login_problem. One read of the members concerned, made only when a role exists already or
+    an API member is still to be created."""
+    roles = [find_role(client, w["role"]) for w in wants]
+    new = [w["member"]["identifier"] for w in wants if find_member(client, w["member"]["identifier"]) is None]
+    records = members_at_stake(client, [r["id"] for r in roles if r], new)
+    problems = []
+    for position, (want, role) in enumerate(zip(wants, roles)):
+        identifier = want["member"]["identifier"]
+        found = [login_problem(identifier, records)] if identifier in new else []
+        if role:
+            problem, warning = takeover_problem(role, role_holders(client, role["id"], records, identifier), want["adopt_role"])
+            found.append(problem)
+            want["warnings"].extend([warning] if warning else [])
+        problems.extend("integrations[%d] (%s): %s" % (position, want["vendor"], p) for p in found if p)
+    return problems
+
+
+def check_references(refs, member, create):
+    """Every read the member step will need, made now: an unknown name, or an answer of an unexpected shape, then fails
+    before the role is created rather than after."""
     for option in ("level", "location", "department", "time_zone"):
         if member.get(option):
             refs.resolve(option, member[option])
     for board in member.get("excluded_boards") or []:
         refs.resolve("excluded_boards", board)
+    if not member.get("level"):
+        refs.level_one()
+    if create and find_member(refs.client, member["identifier"]) is None:
+        member_defaults(refs.client)
 
 
-def check_key(client, key):
+def check_key(client, key, identifier, will_write):
     source = key.get("source") or "auto"
     if source not in SOURCES:
         raise ValueError("key.source: %r is not one of %s" % (source, ", ".join(SOURCES)))
@@ -96,6 +122,8 @@ def check_key(client, key):
     if all(pair) and not works(client, pair):
         raise ValueError("key.member_public_key: the given pair does not authenticate on this tenant (HTTP 401); check "
                          "that both keys were copied from the member's API Keys tab and the member is active")
+    if key.get("dest") and will_write:
+        check_writable(key["dest"], identifier)  # before the role is created, not only before a key is issued
 
 
 def resolves(call):
@@ -163,6 +191,8 @@ def desired(item, check_mode):
         "levels_assumed": bool(profile.get("levels_assumed")),
         "reassign_role": item.get("reassign_role"),
         "skipped": [],
+        "adopt_role": bool(item.get("adopt_role")),
+        "warnings": [],
     }
 
 
@@ -216,7 +246,7 @@ def held_pair(key, given, key_outcome):
 
 def report(want, steps, check_mode, role):
     checklist, pending, changed = [], [], False
-    warnings = ["%s profile: skipped, this tenant lacks %s" % (want["vendor"], s) for s in want["skipped"]]
+    warnings = want["warnings"] + ["%s profile: skipped, this tenant lacks %s" % (want["vendor"], s) for s in want["skipped"]]
     for name in STEP_ORDER:
         outcome = steps.get(name)
         if outcome is None:
@@ -230,6 +260,8 @@ def report(want, steps, check_mode, role):
         "changed": changed, "manual_steps": checklist, "pending": pending, "warnings": warnings,
         "differences": differences(steps),
         "compliance": settled(compliance(want, steps, check_mode), pending, check_mode),
+        # Keys that may have been issued and never received, until the operator clears their record (keys.py).
+        "unheld_keys": steps["key"].values.get("unheld_keys", []),
         "steps": dict(steps),
     }
 

@@ -2,22 +2,112 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """API keys: no endpoint lists or creates a member's persistent keys. A pair is issued through the tokens endpoint
 (it expires) or created by a person in the UI and handed over; either way it is validated by calling as the member,
-and kept only in a file of mode 0600."""
+and kept only in a file of mode 0600.
+
+No key nobody holds: dest is checked before the POST, the pair is written the moment it arrives (then validated), and
+a lock beside dest makes two runs for one member issue one key. A POST whose answer was lost may still have issued a
+key, which the API can neither list nor revoke: it is recorded beside dest (unheld_path) and reported by every run and
+audit until the operator, having revoked it in the UI, deletes the record."""
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import fcntl
 import json
 import os
 import stat
 import tempfile
 
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.files import write_atomic
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import MASK, Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import maybe_applied, retry_pause
 from ansible_collections.msp.connectwise.plugins.module_utils.tables import member_items
 from ansible_collections.msp.connectwise.plugins.module_utils.vault import decrypt, encrypt, is_vault
 
 TOKENS = "/system/members/%s/tokens"
 SOURCES = ("auto", "token", "ui")
+UNHELD_HEADER = """\
+# msp.connectwise: API keys that may have been issued and never received (the answer to the request was lost).
+# Nobody holds them and the API can neither list nor revoke them. Revoke each in System > Members > API Members >
+# <member> > API Keys (the newest keys of that member), then delete this file: every run and audit reports it until then.
+"""
+
+
+def unheld_path(dest):
+    """The record of keys that may have been issued for dest's member without reaching dest."""
+    return dest + ".unheld-keys.yml"
+
+
+def unheld_warning(member, entry, path):
+    return ("a key may exist that nobody holds: revoke it in System > Members > API Members > %s > API Keys (%s: %s); "
+            "then delete %s" % (entry.get("member") or member, entry.get("time") or "?", entry.get("why") or "?", path))
+
+
+def read_unheld(dest):
+    """The entries of the record (YAML comments, then a JSON list); an unreadable record is one entry saying so."""
+    path = unheld_path(dest)
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as handle:
+        text = "".join(line for line in handle if not line.lstrip().startswith("#"))
+    try:
+        entries = json.loads(text or "[]")
+    except ValueError:
+        entries = None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        return [{"why": "this record could not be read (edited?); revoke every key of the member you cannot account for"}]
+    return entries
+
+
+def record_unheld(dest, client, member, why):
+    """Add an entry to the record (under the run's lock on dest)."""
+    entry = {"member": member, "time": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+             "why": why, "site": client.site, "company_id": client.company_id}
+    write_atomic(unheld_path(dest), UNHELD_HEADER + json.dumps(read_unheld(dest) + [entry], indent=2) + "\n")
+
+
+def lost_answer(client, member, dest, exc):
+    """Record a key that may have been issued and that nobody holds (``exc`` says why); returns the sentence for the
+    user, also when there is no dest to record it beside."""
+    step = "a key may exist that nobody holds: revoke it in System > Members > API Members > %s > API Keys" % member
+    if not dest:
+        return step
+    try:
+        record_unheld(dest, client, member, str(exc))
+    except OSError as failure:
+        return "%s (it could not be recorded in %s: %s)" % (step, unheld_path(dest), failure.strerror or failure)
+    return "%s, then delete %s (recorded there until you do)" % (step, unheld_path(dest))
+
+
+def check_writable(dest, member):
+    """Before any key is issued: dest must be a file that can be written (its folder created 0700 when missing)."""
+    if os.path.isdir(dest):
+        raise ValueError("dest: %s is a folder; give the path of a file in it (e.g. %s): no key was issued"
+                         % (dest, os.path.join(dest, member + ".json")))
+    folder = os.path.dirname(os.path.abspath(dest))
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".cw-key-")
+        os.close(handle)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = "%s is not a folder" % folder if isinstance(exc, FileExistsError) else exc.strerror or exc
+        raise ValueError("dest: %s cannot be written (%s); give a path in a folder this user can write: no key was issued"
+                         % (dest, reason))
+
+
+@contextlib.contextmanager
+def locked(dest):
+    """An exclusive lock for dest's member, held from reading dest to writing it: a second run waits, then finds the
+    first run's pair. A file beside dest, since dest itself is replaced when written."""
+    handle = os.open(dest + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def read_held(dest, vault_password=None):
@@ -25,6 +115,8 @@ def read_held(dest, vault_password=None):
     loosened. A vault-encrypted file is opened with ``vault_password``."""
     if not dest or not os.path.exists(dest):
         return None, False
+    if os.path.isdir(dest):
+        raise ValueError("dest: %s is a folder; give the path of a file in it" % dest)
     loosened = bool(stat.S_IMODE(os.stat(dest).st_mode) & 0o077)
     if loosened:
         os.chmod(dest, 0o600)
@@ -50,18 +142,7 @@ def write_held(dest, record, vault_password=None):
     text = json.dumps({k: v for k, v in record.items() if k != "encrypted"}, indent=2, sort_keys=True) + "\n"
     if vault_password:
         text = encrypt(text, vault_password)
-    folder = os.path.dirname(os.path.abspath(dest))
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".cw-key-")
-    try:
-        os.fchmod(handle, 0o600)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, dest)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    write_atomic(dest, text)
 
 
 def works(client, pair):
@@ -87,6 +168,22 @@ def converge_key(client, member, source="auto", dest=None, given=None, rotate=Fa
         raise ValueError("dest: give a file to keep the key pair in (written with mode 0600), or set no_log: true on "
                          "this task to receive a newly issued private key once in the result")
     description = description or member
+    if not dest or check_mode:
+        outcome = held_or_issued(client, member, source, dest, given, rotate, description, check_mode, may_return_secret,
+                                 vault_password)
+    else:
+        check_writable(dest, member)
+        with locked(dest):
+            outcome = held_or_issued(client, member, source, dest, given, rotate, description, check_mode,
+                                     may_return_secret, vault_password)
+    if dest:
+        entries = read_unheld(dest)
+        outcome.values["unheld_keys"] = [dict(e, record=unheld_path(dest)) for e in entries]
+        outcome.warnings.extend(unheld_warning(member, e, unheld_path(dest)) for e in entries)
+    return outcome
+
+
+def held_or_issued(client, member, source, dest, given, rotate, description, check_mode, may_return_secret, vault_password):
     outcome = Outcome("API key of member %s" % member)
     held, loosened = read_held(dest, vault_password)
     if loosened:
@@ -120,21 +217,60 @@ def converge_key(client, member, source="auto", dest=None, given=None, rotate=Fa
         outcome.after = {"member": member, "key": "held", "public_key": "(issued on apply)"}
         outcome.wrote()
         return outcome
-    issued = client.post(TOKENS % member, {}, headers={"x-cw-usertype": "member"}) or {}
-    if not issued.get("publicKey") or not issued.get("privateKey"):
-        raise ConnectWiseError("the tokens endpoint returned no key pair", method="POST", path=TOKENS % member)
+    issued = issue(client, member, dest)
     fresh = dict(record_base, public_key=issued["publicKey"], private_key=issued["privateKey"], source="token",
                  expiration=issued.get("expiration"))
+    if dest:
+        # Held before anything else can fail (the validation below may time out): a pair in dest is never lost.
+        try:
+            write_held(dest, fresh, vault_password)
+        except OSError as exc:
+            error = "the pair just issued could not be written to %s (%s)" % (dest, exc.strerror or exc)
+            raise ValueError("dest: %s; %s" % (error, lost_answer(client, member, dest, error)))
     if not works(client, (fresh["public_key"], fresh["private_key"])):
         raise ValueError("member: the pair just issued for %r does not authenticate; check that the member is active" % member)
     outcome.warnings.append("the pair issued through the tokens endpoint expires at %s; for a vendor that needs a "
                             "permanent key, create one in the UI and pass it with source: ui" % issued.get("expiration"))
-    return keep(outcome, dest, held, fresh, check_mode, True, vault_password)
+    return keep(outcome, dest, held, fresh, check_mode, True, vault_password, written=bool(dest))
 
 
-def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, reencrypt=False):
+def issue(client, member, dest):
+    """POST the tokens endpoint. A failure after which a key may exist (no answer, a 5xx, an answer without a readable
+    pair) is recorded beside dest; then, unless an answer came, the POST is sent again as a re-run would, at most
+    ``client.retries`` times."""
+    attempt = 0
+    while True:
+        try:
+            issued = client.post(TOKENS % member, {}, headers={"x-cw-usertype": "member"}) or {}
+        except ConnectWiseError as exc:
+            # A 2xx that could not be read may carry a key as much as an answer that never came.
+            answered = exc.status is not None and exc.status < 300
+            if not (answered or maybe_applied(exc)):
+                raise
+            error = exc
+        else:
+            if issued.get("publicKey") and issued.get("privateKey"):
+                return issued
+            error, answered = ConnectWiseError("the tokens endpoint answered without a key pair", method="POST",
+                                               path=TOKENS % member), True
+        step = lost_answer(client, member, dest, error)
+        if not answered and attempt < client.retries:
+            try:
+                retry_pause(client, attempt, error)
+                attempt += 1
+                continue
+            except ConnectWiseError:
+                pass  # no time left before the run's deadline: stop, saying what to revoke
+        error.hint = "%s; %s" % (error.hint, step) if error.hint else step
+        error.retries = max(error.retries, attempt)
+        error.args = (error.render(),)
+        raise error
+
+
+def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, reencrypt=False, written=False):
     """Store the pair in dest (0600, vault-encrypted with a vault password) when it differs from what is held, or
-    when it is to be kept encrypted (or plain) and is not; the private key is never in a diff."""
+    when it is to be kept encrypted (or plain) and is not, unless already ``written``; the private key is never in a
+    diff."""
     outcome.after = {"member": fresh["member"], "key": "held", "public_key": fresh["public_key"]}
     outcome.values.update(public_key=fresh["public_key"], expiration=fresh.get("expiration"), source=fresh.get("source"),
                           validated=True)
@@ -143,7 +279,7 @@ def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, re
         outcome.before = dict(outcome.before, encrypted=held["encrypted"])
         outcome.after["encrypted"] = bool(vault_password)
     if dest and (changed_pair or reencrypt):
-        if not check_mode:
+        if not check_mode and not written:
             write_held(dest, fresh, vault_password)
         outcome.wrote()
     if dest:

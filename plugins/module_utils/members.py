@@ -10,12 +10,15 @@ from ansible_collections.msp.connectwise.plugins.module_utils import conditions
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import PLACEHOLDER_ID, find_role, load_roles
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import (
+    MEMBERS, PLACEHOLDER_ID, create_checked, find_role, has_control, load_roles, lost_create, object_exists)
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
-_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.\-]+$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LEVEL_ONE = "level1_name"  # the run's cache key of the tenant's level-1 name (read, or recorded by doctor.yml)
+# Used with fullmatch: "$" would also match before a final newline, and "TopLeft\n" would reach ConnectWise.
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_.\-]{1,15}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 # option -> (look-up endpoint, member fields it sets, what the UI calls it)
 REFERENCES = {
@@ -30,17 +33,28 @@ BOARDS = "/service/boards"
 
 
 def check_member_input(params):
+    """Every problem of the member's own values, before any request (cw_integration's member is an untyped mapping)."""
     problems = []
     identifier = params.get("identifier") or ""
-    if not identifier or len(identifier) > 15 or not _IDENTIFIER.match(identifier):
+    if not isinstance(identifier, str) or not _IDENTIFIER.fullmatch(identifier):
         problems.append("identifier: %r must be 1 to 15 letters, digits, '_', '-' or '.', without spaces (e.g. TopLeft)"
                         % identifier)
-    if params.get("name") and len(params["name"]) > 30:
-        problems.append("name: %r is %d characters; ConnectWise allows at most 30, choose a shorter name"
-                        % (params["name"], len(params["name"])))
-    if params.get("email") and not _EMAIL.match(params["email"]):
-        problems.append("email: %r is not an e-mail address; give one such as api@example.com, or leave email unset"
-                        % params["email"])
+    for option in ("name", "email", "level", "location", "department", "time_zone", "notes"):
+        if params.get(option) is not None and not isinstance(params[option], str):
+            problems.append("%s: %r is not text" % (option, params[option]))
+    name = params.get("name")
+    if isinstance(name, str) and len(name) > 30:
+        problems.append("name: %r is %d characters; ConnectWise allows at most 30, choose a shorter name" % (name, len(name)))
+    elif isinstance(name, str) and has_control(name):
+        problems.append("name: %r holds a line break or other control character; give the name on one line" % name)
+    email = params.get("email")
+    if isinstance(email, str) and email and not _EMAIL.fullmatch(email):
+        problems.append("email: %r is not an e-mail address; give one such as api@example.com, or leave email unset" % email)
+    boards = params.get("excluded_boards")
+    # A string would be taken one character at a time, each a "board".
+    if boards is not None and not (isinstance(boards, list) and all(isinstance(b, str) and b.strip() for b in boards)):
+        problems.append("excluded_boards: %r is not a list of board names; give a list, e.g. [%s]"
+                        % (boards, boards if isinstance(boards, str) else "Help Desk"))
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -55,6 +69,39 @@ def find_member(client, identifier):
 
 def load_members(client):
     return client.cached("api_members", lambda: client.get_all(API_MEMBERS))
+
+
+def members_at_stake(client, role_ids, identifiers):
+    """Every member (full or API) holding one of ``role_ids`` or named one of ``identifiers``, in one read for all the
+    vendors of a tenant; none when no role exists yet and every API member does."""
+    wanted = (("securityRole/id", role_ids), ("identifier", identifiers))
+    parts = [conditions.is_in(name, sorted(set(values))) for name, values in wanted if values]
+    return client.get_all(MEMBERS, conditions.any_of(*parts)) if parts else []
+
+
+def role_holders(client, role_id, records, identifier):
+    """The members other than the integration's API member ``identifier`` that hold the role, active or not: people
+    from ``records`` (members_at_stake), API members from the run's list as well (a tenant need not list them in both)."""
+    found = {}
+    for member in list(records) + [dict(m, licenseClass="A") for m in load_members(client)]:
+        name = member.get("identifier") or "#%s" % member.get("id")
+        ours = name.lower() == identifier.lower() and member.get("licenseClass") == "A"
+        if (member.get("securityRole") or {}).get("id") == role_id and not ours:
+            found.setdefault(name.lower(), name)
+    return sorted(found.values(), key=str.lower)
+
+
+def login_problem(identifier, records):
+    """Why ``identifier`` cannot become an API member: it is the login of a member who is not one (a person, licence F)."""
+    person = next((m for m in records if (m.get("identifier") or "").lower() == identifier.lower()
+                   and m.get("licenseClass") != "A"), None)
+    if person is None:
+        return None
+    return ("member.identifier: %r is the identifier of %s member %s (licence class %s), not an API member; an "
+            "integration never takes over a person's login: give it an identifier of its own (cw_member_identifier)"
+            % (identifier, "inactive" if person.get("inactiveFlag") else "active",
+               " ".join(filter(None, (person.get("firstName"), person.get("lastName")))) or person.get("identifier"),
+               person.get("licenseClass")))
 
 
 class References:
@@ -85,10 +132,16 @@ class References:
 
     def level_one(self):
         """The tenant's level-1 name ('Corporate' is only the usual name)."""
-        structure = self.client.cached(STRUCTURE, lambda: self.client.get(STRUCTURE)) or {}
-        if structure.get("level1Name"):
-            return structure["level1Name"]
-        levels = sorted(self.records("level"), key=lambda r: r.get("id", 0))
+        return self.client.cached(LEVEL_ONE, self._read_level_one)
+
+    def _read_level_one(self):
+        # Published as a list of CorporateStructure records; some generated clients read one object: take either.
+        answer = self.client.get(STRUCTURE)
+        records = sorted((answer if isinstance(answer, list) else [answer]), key=lambda r: r.get("id") or 0)
+        named = [r["level1Name"] for r in records if isinstance(r.get("level1Name"), str) and r["level1Name"].strip()]
+        if named:
+            return named[0]
+        levels = sorted(self.records("level"), key=lambda r: r["id"])
         if not levels:
             raise ValueError("level: this tenant reports no corporate structure levels; set level explicitly")
         return levels[0]["name"]
@@ -153,17 +206,28 @@ def converge_member(client, params, check_mode):
             outcome.wrote()
             outcome.values["member"] = summary({"id": PLACEHOLDER_ID, "identifier": identifier})
             return outcome
+
+        def read_back():
+            client.forget("api_members")
+            return find_member(client, identifier)
         try:
-            created = client.post(API_MEMBERS, body)
+            # After a failure that may have created it, read back by identifier before posting again.
+            created, lost = create_checked(client, lambda: client.post(API_MEMBERS, body), read_back)
         except ConnectWiseError as exc:
-            if exc.status != 400 or not any(e.get("code") == "ObjectExists" for e in exc.errors):
+            if not object_exists(exc):
                 raise
             # Created by another run since our read: converge that member instead of failing.
-            client.forget("api_members")
-            if find_member(client, identifier) is None:
+            if read_back() is None:
                 raise
             again = converge_member(client, params, check_mode)
             again.warnings.insert(0, "member %s was created by someone else meanwhile; it is converged instead" % identifier)
+            return again
+        if lost:
+            # Most likely our own create: converge what is there (a PATCH only if it differs), reported as created.
+            again = converge_member(client, params, check_mode)
+            again.before = outcome.before
+            again.wrote()
+            again.warnings.insert(0, "member %s: %s, yet it exists on reading back; it is converged" % (identifier, lost_create(lost)))
             return again
         outcome.wrote()
         client.forget("api_members")
@@ -214,9 +278,14 @@ def defaults_to(body, option, value):
     return all(isinstance(ref, dict) and ref.get("id") and fold(ref.get("name") or "") == fold(value) for ref in refs)
 
 
+def member_defaults(client):
+    """The tenant's defaults for a new member (GET apiMembers/default), read once per run."""
+    return client.cached(API_MEMBERS + "/default", lambda: client.get(API_MEMBERS + "/default") or {})
+
+
 def create_body(params, wanted, refs):
-    """A new member: the tenant's defaults (GET apiMembers/default) overlaid with what was asked."""
-    body = {k: v for k, v in (refs.client.get(API_MEMBERS + "/default") or {}).items() if k not in ("id", "_info", "identifier")}
+    """A new member: the tenant's defaults overlaid with what was asked."""
+    body = {k: v for k, v in member_defaults(refs.client).items() if k not in ("id", "_info", "identifier")}
     body["identifier"] = params["identifier"]
     for option, value in wanted.items():
         if value is None or defaults_to(body, option, value):

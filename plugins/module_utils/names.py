@@ -133,6 +133,24 @@ class TableIndex(NameIndex):
 
     def __init__(self, rows):
         super().__init__(rows, lambda r: (fold(r["category"]), fold(r["name"])), lambda r: "%s / %s" % (r["category"], r["name"]))
+        self._by_id = {str(r["id"]): r for r in rows}
+        self._by_name = {}
+        for row in rows:
+            self._by_name.setdefault(fold(row["name"]), []).append(row)
+
+    def match_item(self, item):
+        """The setup screens a customizeItems ``itemIdentifier`` names, and the form it names them in: the screen's
+        id, "Category / Name", or the name alone (no public source says which a tenant uses). The name alone may fit
+        several screens. ``(None, [])`` when it names none."""
+        text = str(item if item is not None else "").strip()
+        if text in self._by_id:
+            return "id", [self._by_id[text]]
+        if "/" in text:
+            row = self.get(table_key(text))
+            if row is not None:
+                return "label", [row]
+        rows = self._by_name.get(fold(text)) if text else None
+        return ("name", list(rows)) if rows else (None, [])
 
     def resolve(self, entry):
         k = table_key(entry)

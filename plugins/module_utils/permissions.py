@@ -147,6 +147,10 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
     role_name = role["name"]
     rows = read_settings(client, role)
     changes, managed = plan_changes(rows, wanted, purge)
+    if role.get("adminFlag") and (purge or changes):
+        # Cutting an admin role down cuts every administrator (and the caller's own keys): refused, audits included.
+        raise ValueError("role: %r is an admin role (adminFlag); this collection never changes an admin role's levels%s. "
+                         "Give the integration a role of its own" % (role_name, " nor purges it" if purge else ""))
     outcome.before = {} if is_placeholder(role) else {key: before for key, (before, _after) in managed.items()}
     outcome.after = {key: after for key, (_before, after) in managed.items()}
     outcome.values.update(role={"id": role["id"], "name": role_name}, settings_writable=settings_writable,

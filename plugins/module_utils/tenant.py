@@ -5,10 +5,12 @@ its tenant and cw_fleet_audit for each tenant of a fleet."""
 
 from __future__ import annotations
 
+import traceback
+
 from ansible_collections.msp.connectwise.plugins.module_utils import checklists
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.integration import MEMBER_OPTIONS, converge_integration, prevalidate
-from ansible_collections.msp.connectwise.plugins.module_utils.members import STRUCTURE
+from ansible_collections.msp.connectwise.plugins.module_utils.members import LEVEL_ONE
 
 # The options of one integration item (cw_integration's integrations, cw_fleet_audit's tenants[].integrations).
 INTEGRATION_OPTIONS = {
@@ -20,6 +22,7 @@ INTEGRATION_OPTIONS = {
     "include_optional": {"type": "bool", "default": False},
     "include_temporary": {"type": "bool", "default": True},
     "reassign_role": {"type": "str"},
+    "adopt_role": {"type": "bool", "default": False},
 }
 # What doctor.yml records of a tenant (cw-output/tenants/<host>.yml) so that later runs need not read it again.
 TENANT_FACTS_OPTION = {"type": "dict", "options": {"codebase": {"type": "str"}, "level1_name": {"type": "str"}}}
@@ -57,7 +60,7 @@ def use_facts(client, facts):
     facts = facts or {}
     client.use_recorded_codebase(facts.get("codebase"))
     if facts.get("level1_name"):
-        client.cache.setdefault(STRUCTURE, {"level1Name": facts["level1_name"]})
+        client.cache.setdefault(LEVEL_ONE, facts["level1_name"])
 
 
 def converge_tenant(client, items, state="present", method="auto", settings_writable=None, check_mode=False, facts=None,
@@ -72,7 +75,7 @@ def converge_tenant(client, items, state="present", method="auto", settings_writ
     failure = None
     try:
         check_overrides(items)
-        for want in prevalidate(client, items, check_mode):
+        for want in prevalidate(client, items, check_mode, state):
             outcome = converge_integration(client, want, state=state, method=method, settings_writable=writable,
                                            check_mode=check_mode)
             learnt = outcome["steps"].get("permissions")
@@ -89,6 +92,11 @@ def converge_tenant(client, items, state="present", method="auto", settings_writ
             failure["field"] = exc.field
     except ValueError as exc:
         failure = {"failed": True, "msg": str(exc)}
+    except Exception as exc:  # pylint: disable=broad-exception-caught
+        # An answer nothing here anticipated (or a bug): this tenant's failure, never the end of a fleet's run.
+        failure = {"failed": True, "exception": traceback.format_exc(),
+                   "msg": "unexpected %s on this tenant: %s; nothing more was sent to it. Please report it with a capture "
+                          "(ansible-playbook msp.connectwise.doctor -e cw_capture=true)" % (type(exc).__name__, exc)}
     result = {"changed": any(r["changed"] for r in results), "integrations": results,
               "manual_steps": ["%s: %s" % (r["title"], step) for r in results for step in r["manual_steps"]],
               "pending": [dict(item, vendor=r["vendor"]) for r in results for item in r["pending"]],

@@ -13,8 +13,17 @@ description:
   - This module either issues a pair through C(POST /system/members/{identifier}/tokens) (the pair expires; its
     expiration is returned), or accepts a pair an administrator created in the UI (O(member_public_key) and
     O(member_private_key)) and plans that step when none is given.
-  - Every pair is validated by calling the API as the member, then kept in O(dest), a JSON file created with mode
-    0600. A pair already held in O(dest) that still works is kept, so a re-run changes nothing.
+  - Every pair is kept in O(dest), a JSON file created with mode 0600, and validated by calling the API as the member.
+    A pair already held in O(dest) that still works is kept, so a re-run changes nothing.
+  - No key that nobody holds. O(dest) is checked before a pair is issued (a folder there, or a folder that cannot be
+    written, fails the task with no key issued). An issued pair is written the moment it arrives, then validated. A
+    lock file beside it (C(<dest>.lock)) makes runs for the same O(dest) take turns, so two runs at once issue one key.
+  - When the answer to the tokens request is lost (no answer, a 5xx, an answer without the pair), a key may exist that
+    nobody holds, and the API cannot revoke it. The member, the time and the reason are recorded in
+    C(<dest>.unheld-keys.yml) (mode 0600), and the request is sent again as a re-run would, up to O(retries) times.
+    Every later run warns about each record entry (RV(unheld_keys)), as does the audit of M(msp.connectwise.cw_integration)
+    and M(msp.connectwise.cw_fleet_audit). Revoke the key in System > Members > API Members > (member) > API Keys,
+    then delete that file to clear it.
   - Rotation happens only with O(rotate=true), never as a side effect of a re-run.
   - A private key is returned only when newly issued, only without O(dest), and only when the task has C(no_log);
     it never appears in a diff.
@@ -49,7 +58,9 @@ options:
     description: Private key of a pair created in the UI for the member. Never logged or returned.
     type: str
   dest:
-    description: The file the pair is kept in (JSON, mode 0600; its folder is created 0700 when missing).
+    description:
+      - The file the pair is kept in (JSON, mode 0600; its folder is created 0700 when missing).
+      - Beside it, C(<dest>.lock) and, after a lost answer, C(<dest>.unheld-keys.yml) (both mode 0600).
     type: path
   vault_password:
     description:
@@ -119,6 +130,16 @@ dest:
   returned: when O(dest) is set
   type: str
   sample: credentials/topleft.json
+unheld_keys:
+  description:
+    - Keys that may have been issued for the member and never received, from C(<dest>.unheld-keys.yml), each with
+      C(member), C(time), C(why), C(site), C(company_id) and C(record) (the file). Revoke them in the UI, then delete
+      the file.
+  returned: when O(dest) is set
+  type: list
+  elements: dict
+  sample: [{member: TopLeft, time: "2026-05-26T14:00:00Z", why: "POST /system/members/TopLeft/tokens -> HTTP 503: ...",
+            site: "https://api-na.myconnectwise.net", company_id: acme, record: credentials/topleft.json.unheld-keys.yml}]
 credentials:
   description: The newly issued pair, only without O(dest) and only on a task with C(no_log).
   returned: when issued without dest

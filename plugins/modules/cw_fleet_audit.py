@@ -64,19 +64,24 @@ options:
         type: bool
         default: true
       timeout:
-        description: Seconds per request. Falls back to E(CW_TIMEOUT).
-        type: float
+        description: Seconds per request, above 0 and at most 600. Falls back to E(CW_TIMEOUT).
+        type: raw
         default: 30
       retries:
-        description: Retries of a request on 429, 5xx and timeouts. Falls back to E(CW_RETRIES).
-        type: int
+        description: Retries of a request on 429, 5xx and timeouts, 0 to 20. Falls back to E(CW_RETRIES).
+        type: raw
         default: 5
+      deadline:
+        description: Seconds this tenant's audit may take in all, retries and waits included; each tenant has its own.
+          Falls back to E(CW_DEADLINE).
+        type: raw
+        default: 300
       integrations:
         description:
           - The tenant's vendor integrations, each with the suboptions of the
             O(msp.connectwise.cw_integration#module:integrations) option of M(msp.connectwise.cw_integration)
             (C(profile), C(role_name), C(member), C(key), C(purge), C(include_optional), C(include_temporary),
-            C(reassign_role)).
+            C(reassign_role), C(adopt_role)).
           - Checked per tenant, so that a bad item fails only its tenant.
         type: list
         elements: dict

@@ -71,6 +71,20 @@ options:
       reassign_role:
         description: On offboarding, the role the deactivated member is moved to so that the vendor's role can be deleted.
         type: str
+      adopt_role:
+        description:
+          - A role is the integration's own when no member but the integration's API member holds it, active or not,
+            and it is neither an admin role (C(adminFlag)) nor a stock role. ConnectWise flags only admin roles and
+            publishes no list of the roles a new tenant ships with, so the stock roles are those named C(Admin),
+            C(Technician) or C(Finance) (any letter case).
+          - Onboarding or auditing an existing role that is not the integration's own fails before any write, naming
+            the members who hold it. V(true) takes such a role over all the same, with a warning; its levels and Table
+            Setup list are then set for everyone holding it.
+          - An admin role is never changed nor given to an integration's member, not even with V(true).
+          - Independently of this option, a member identifier that belongs to a member who is not an API member (a
+            person's login) is refused before any write.
+        type: bool
+        default: false
   state:
     description: V(present) onboards (or, in check mode, audits); V(absent) offboards.
     type: str
@@ -129,7 +143,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 integrations:
-  description: One entry per vendor, in the order given.
+  description:
+    - One entry per vendor, in the order given.
+    - C(unheld_keys) lists the keys that may have been issued for the vendor's member and never received (the answer to
+      the tokens request was lost), as RV(msp.connectwise.cw_api_key#module:unheld_keys) of
+      M(msp.connectwise.cw_api_key), with a warning each, until their record beside the key's dest is deleted.
   returned: success
   type: list
   elements: dict
@@ -144,6 +162,7 @@ integrations:
       manual_steps: ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
       pending: [{kind: permission, role: TopLeft, module: Companies, function: Contacts, cells: {inquire: {from: None, to: All}}}]
       warnings: []
+      unheld_keys: []
 manual_steps:
   description: Every vendor's checklist, one after the other, each line prefixed with the vendor's title.
   returned: always

@@ -32,7 +32,10 @@ attributes:
     description: Before and after show only the managed cells, keyed by C(Module / Function).
 options:
   role:
-    description: The security role's name.
+    description:
+      - The security role's name.
+      - An admin role (C(adminFlag)) is never changed. A run that would change or purge its levels fails before any
+        write, in check mode too.
     type: str
     required: true
   permissions:

@@ -13,6 +13,7 @@ description:
     C(/system/info) with the given keys and clientId, the usual "do these keys work" check.
   - Optionally returns the calling member's own security setting rows from C(/system/mySecurity),
     so that a run can tell which rights the keys really carry.
+  - Optionally writes a capture of the tenant (O(capture_dest)) to attach to a bug report.
   - Read-only; never changes the tenant.
 author:
   - msp.connectwise maintainers (@msp-connectwise)
@@ -37,6 +38,23 @@ options:
       - Also read the name of level 1 of the tenant's corporate structure (one request), returned as RV(level1_name).
     type: bool
     default: false
+  customize_items:
+    description:
+      - Also read the calling member's own customize items and the setup screens (two requests) and tell how this tenant
+        names a Table Setup item in them (RV(table_item_form)). ConnectWise does not publish it; the collection matches
+        every form, and this says which one the tenant uses.
+    type: bool
+    default: false
+  capture_dest:
+    description:
+      - Also write a capture of the tenant to this file (JSON, mode 0600; a missing folder is created 0700), in check
+        mode too. It holds the raw answer to every read the collection makes (company info, system info, every security
+        role and its settings, API members and their defaults, who holds which role, the look-ups, setup screens, and the
+        calling member's own rows and customize items), keyed by request path.
+      - Scrubbed of keys, tokens, e-mail addresses and people; see C(docs/captures.md). C(python -m simulator --capture)
+        serves it back, so that a tenant becomes a regression test.
+      - A read the tenant refuses is recorded under C(errors) in the file; the capture goes on.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -53,6 +71,10 @@ EXAMPLES = r"""
     client_id: "{{ cw_client_id }}"
     my_security: true
   register: cw
+
+- name: Capture the tenant for a bug report
+  msp.connectwise.cw_system_info:
+    capture_dest: "{{ playbook_dir }}/cw-output/captures/contoso.json"
 """
 
 RETURN = r"""
@@ -98,12 +120,31 @@ level1_name:
   returned: when O(corporate_structure=true)
   type: str
   sample: Corporate
+table_item_form:
+  description:
+    - How C(/system/mySecurity/customizeItems) names a Table Setup item on this tenant, when O(customize_items=true)
+      (C(id) the setup screen's id, C(label) "Category / Name", C(name) the table's name alone; several joined by C(+)),
+      or C(none) when the calling member's role lists no Table Setup item.
+  returned: when O(customize_items=true)
+  type: str
+  sample: id
+table_items_unmatched:
+  description: Table Setup items of the calling member that name no setup screen of this tenant (a form not known here).
+  returned: when O(customize_items=true)
+  type: list
+  elements: str
+  sample: []
 my_security:
   description: The calling member's setting rows (module, function and the four levels), when O(my_security=true).
   returned: when O(my_security=true)
   type: list
   elements: dict
   sample: [{module: System, function: Table Setup, add: None, edit: None, delete: None, inquire: All}]
+capture:
+  description: Where the capture was written, how many answers it holds, and the paths whose read failed.
+  returned: when O(capture_dest) is given
+  type: dict
+  sample: {dest: /home/msp/cw-output/captures/contoso.json, answers: 21, errors: []}
 api:
   description: What the run cost.
   returned: always
@@ -111,17 +152,29 @@ api:
   sample: {requests: 2, retries: 0, codebase: v2025_1/}
 """
 
+from ansible_collections.msp.connectwise.plugins.module_utils.capture import capture_tenant, write_capture
 from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
 from ansible_collections.msp.connectwise.plugins.module_utils.doctor import missing_rights
 from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.members import References
+from ansible_collections.msp.connectwise.plugins.module_utils.tables import CUSTOMIZE_ITEMS, SETUP_SCREENS, AllowedTables
 
 
 def main():
     module = ConnectWiseModule({"my_security": {"type": "bool", "default": False},
-                                "corporate_structure": {"type": "bool", "default": False}}, supports_check_mode=True)
+                                "corporate_structure": {"type": "bool", "default": False},
+                                "customize_items": {"type": "bool", "default": False},
+                                "capture_dest": {"type": "path"}}, supports_check_mode=True)
     client = module.client
     try:
+        capture = None
+        if module.params["capture_dest"]:
+            # First, so that an answer that fails the checks below is captured all the same; written in check mode
+            # too: it is output, not the tenant's state.
+            params = module.params
+            document = capture_tenant(client, (params["public_key"], params["private_key"], params["client_id"]))
+            write_capture(params["capture_dest"], document)
+            capture = {"dest": params["capture_dest"], "answers": len(document["answers"]), "errors": sorted(document["errors"])}
         info = client.get("/system/info") or {}
         result = {
             "changed": False,
@@ -132,6 +185,8 @@ def main():
             "base_url": client.base_url,
             "api_version": client.api_version,
         }
+        if capture:
+            result["capture"] = capture
         if module.params["my_security"]:
             rows = client.get_all("/system/mySecurity")
             result["my_security"] = [
@@ -142,10 +197,17 @@ def main():
             result["missing_rights"] = missing_rights(rows)
         if module.params["corporate_structure"]:
             result["level1_name"] = References(client, check_mode=True).level_one()
+        if module.params["customize_items"]:
+            found = AllowedTables(client.get_all(CUSTOMIZE_ITEMS), client.get_all(SETUP_SCREENS))
+            result["table_item_form"] = found.form or "none"
+            result["table_items_unmatched"] = found.unmatched
     except ConnectWiseError as exc:
         module.fail_cw(exc)
     except ValueError as exc:
         module.fail_json(msg=str(exc), api=module.api_summary())
+    except OSError as exc:
+        module.fail_json(msg="capture_dest: cannot write %s (%s); give a writable path"
+                         % (module.params["capture_dest"], exc.strerror or exc))
     module.exit_json(api=module.api_summary(), **result)
 
 

@@ -12,9 +12,39 @@ import pytest
 import yaml
 
 from tests.conftest import COLLECTIONS_PATH
+from tests.published import unpublished
 
 HERE = Path(__file__).resolve().parent
 CLIENT_ID = "8d3c4f9e-2b7a-4e51-9c0d-6a1b2c3d4e5f"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "unpublished_requests(reason): the test deliberately calls endpoints ConnectWise "
+                            "does not publish; the published-endpoint check then requires that it did")
+
+
+@pytest.fixture(autouse=True)
+def _published_endpoints_only(request, monkeypatch):
+    """After each test that used `sim`: every request the simulator logged must be a published ConnectWise endpoint
+    (tests/published.py, from pyconnectwise), since the simulator answers whatever it models and a real tenant need
+    not. Tests clear or reset the log midway, so those calls first collect it."""
+    if "sim" not in request.fixturenames:
+        yield
+        return
+    sim = request.getfixturevalue("sim")
+    seen = []
+    for name in ("clear_requests", "reset"):
+        def collect_first(*args, _original=getattr(sim, name), **kwargs):
+            seen.extend(sim.requests())
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(sim, name, collect_first)
+    yield
+    bad = ["%s %s -> %s" % (e["method"], e["path"], e["status"]) for e in unpublished(seen + sim.requests())]
+    marker = request.node.get_closest_marker("unpublished_requests")
+    if marker:
+        assert bad, "marked unpublished_requests (%s) but every request was published: drop the marker" % marker.args
+    else:
+        assert not bad, "requests to endpoints ConnectWise does not publish: %s" % bad
 
 
 class PlaybookRun:

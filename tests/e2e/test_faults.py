@@ -278,6 +278,8 @@ def test_two_playbooks_onboarding_one_tenant_at_once(sim, tmp_path):
     assert len(warnings) == len(exists), (warnings, [(r["resource"], r["status"]) for r in exists])
     assert any(run.result(CONVERGE)["changed"] for run in runs)
     assert_no_duplicates(sim)
+    # One key: the second run waits on the credentials file's lock, then finds and validates the first run's pair.
+    assert len([r for r in log if r["method"] == "POST" and r["path"].lower().endswith("/tokens")]) == 1
     held = tmp_path / "out" / "credentials" / "localhost-topleft.json"
     assert_onboarded(sim, held)
 

@@ -144,10 +144,11 @@ def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_wo
     assert run_book("doctor.yml", env=env).returncode == 0
     recorded = audit_requests(sim, run_book, env)
     # The codebase discovery and the corporate structure read are gone; nothing else changes. An audit of one vendor
-    # on one compliant tenant: its role, its settings, its member, and the key's own view of Table Setup.
+    # on one compliant tenant: its role, who else holds it (the ownership check), its settings, its member, and the
+    # key's own view of Table Setup.
     assert sorted(set(unrecorded) - set(recorded)) == sorted(
         r for r in unrecorded if "/login/companyinfo/" in r or r.endswith("/system/myCompany/corporateStructure"))
-    assert len(unrecorded) == 6 and len(recorded) == 4, (unrecorded, recorded)
+    assert len(unrecorded) == 7 and len(recorded) == 5, (unrecorded, recorded)
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["localhost"]["topleft"]["status"] == "compliant"
 
@@ -160,6 +161,27 @@ def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_wo
     # A record of another tenant under the same host name (localhost with other CW_* variables) is not used.
     record.write_text(yaml.safe_dump(dict(facts, cw_company_id="othertenant", cw_level1_name="Head Office")))
     assert len(audit_requests(sim, run_book, env)) == len(unrecorded)
+
+
+@pytest.mark.parametrize("form", ["id", "label", "name"])
+def test_doctor_onboarding_and_audit_whatever_form_names_the_tables(sim, run_book, tmp_path, form):
+    """A tenant that answers corporateStructure as the published list and names Table Setup items by id, by
+    "Category / Name" or by the name alone: doctor says which, and onboarding converges and the audit passes."""
+    sim.create_tenant(company="forms", public_key="formspublic", private_key="formsprivate", customize_item_form=form)
+    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": "forms", "CW_PUBLIC_KEY": "formspublic", "CW_PRIVATE_KEY": "formsprivate"}
+    doctor = run_book("doctor.yml", env=env)
+    assert doctor.returncode == 0 and "Table Setup items in customizeItems are named by: %s" % form in doctor.stdout, doctor.stdout
+    assert yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())["cw_table_item_form"] == form
+    first = run_book("onboard_timesanity.yml", env=env)
+    assert first.returncode == 2 and "manual step(s) remain" in first.stdout, first.stdout[-3000:]
+    admin(sim, "forms", sorted((tmp_path / "out" / "checklists").glob("*.md")))
+    again = run_book("onboard_timesanity.yml", env=env)
+    assert again.returncode == 0, again.stdout[-3000:]
+    sim.clear_requests()
+    audit = run_book("audit.yml", env=env, extra={"cw_vendors": ["timesanity"]})
+    assert audit.returncode == 0 and writes(sim) == [], audit.stdout[-3000:]
+    report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
+    assert report["tenants"]["localhost"]["timesanity"]["status"] == "compliant", report
 
 
 def test_onboarding_with_a_vault_password_keeps_every_key_file_encrypted(sim, run_book, tmp_path):
@@ -205,7 +227,7 @@ def test_doctor_names_missing_rights_and_records_the_probe(sim, run_book, tmp_pa
     assert "Missing rights: none" in ok.stdout and "refuses (405)" in ok.stdout
     recorded = yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())
     assert recorded == {"cw_company_id": sim.company, "cw_codebase": "v2025_1/", "cw_level1_name": "Corporate",
-                        "cw_settings_writable": False}
+                        "cw_table_item_form": "id", "cw_settings_writable": False}
     assert [w["status"] for w in writes(sim)] == [405]
     # Without the probe it records the facts again and keeps what the earlier probe learnt; unchanged, so no change.
     again = run_book("doctor.yml", env=env)

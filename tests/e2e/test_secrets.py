@@ -165,13 +165,26 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     assert sorted(os.path.basename(k) for k in kept) == sorted(p.name for p in credentials.glob("*.json"))
 
 
+def create_api_member(sim, identifier, role):
+    """An API member made by the administrator (the collection never takes over a person's identifier)."""
+    base, auth = "%s/v4_6_release/apis/3.0" % sim.url, ("%s+%s" % (sim.company, sim.public_key), sim.private_key)
+    headers = {"clientId": CLIENT_ID}
+    found = requests.get(base + "/system/securityroles", params={"conditions": 'name="%s"' % role}, auth=auth,
+                         headers=headers, timeout=30).json()
+    body = requests.get(base + "/system/apiMembers/default", auth=auth, headers=headers, timeout=30).json()
+    body = {k: v for k, v in body.items() if k not in ("id", "_info")}
+    body.update(identifier=identifier, name=identifier, securityRole={"id": found[0]["id"]})
+    requests.post(base + "/system/apiMembers", json=body, auth=auth, headers=headers, timeout=30).raise_for_status()
+
+
 def test_no_private_key_from_vendor_overrides(sim, tmp_path, audit):
-    pair = sim.ui_create_key("jtech", "through the inventory")
+    create_api_member(sim, "topleftui", "Technician")
+    pair = sim.ui_create_key("topleftui", "through the inventory")
     audit.secrets.add(pair["privateKey"])
     hosts = inventory(sim)
     hosts["cw_tenants"]["hosts"].pop("acme")
     hosts["cw_tenants"]["hosts"]["main"]["cw_vendor_overrides"] = {"topleft": {
-        "member": {"identifier": "jtech"}, "key": {"source": "ui", "member_public_key": pair["publicKey"],
+        "member": {"identifier": "topleftui"}, "key": {"source": "ui", "member_public_key": pair["publicKey"],
                                                    "member_private_key": pair["privateKey"]}}}
     run = audit.add("overrides", run_book(tmp_path, "onboard.yml", inventory=hosts, check=True, verbosity=4, diff=True))
     assert run.rc == 0, run.stdout[-3000:]

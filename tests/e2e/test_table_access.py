@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+import requests
+
+from .conftest import CLIENT_ID
 from .helpers import task, writes
 
 TABLES = ["General / Auto Sync", "Project / Project Boards", "Service / Service Boards"]
@@ -40,7 +44,10 @@ def test_without_keys_the_result_is_unverified_never_ok(sim, playbook, tmp_path)
     assert writes(sim) == []
 
 
-def test_verified_as_the_member_after_the_administrator_applies_the_steps(sim, playbook, tmp_path):
+# No public source says how customizeItems names a Table Setup item: the same checks hold for each form a tenant may use.
+@pytest.mark.parametrize("form", ["id", "label", "name"])
+def test_verified_as_the_member_after_the_administrator_applies_the_steps(sim, playbook, tmp_path, form):
+    sim.set_customize_item_form(form)
     dest = setup_member(playbook, tmp_path)
     sim.clear_requests()
     run = playbook([access(dest)], check=True, expect_rc=0)
@@ -56,6 +63,7 @@ def test_verified_as_the_member_after_the_administrator_applies_the_steps(sim, p
     run = playbook([access(dest)], expect_rc=0)
     result = run.result("tables")
     assert result["status"] == "verified" and result["pending"] == [] and result["changed"] is False
+    assert result["item_form"] == form
 
     run = playbook([access(dest, purge=True)], check=True, expect_rc=0)
     result = run.result("tables")
@@ -69,3 +77,42 @@ def test_unknown_table_names_the_closest(sim, playbook):
     assert "tables[0]" in message and "Service / Service Board" in message
     run = playbook([access(tables=["Service Board"], allow_pending=True)], expect_rc=2)
     assert "Category / Table" in run.result("tables")["msg"]
+
+
+def test_items_that_name_no_setup_screen_leave_the_tables_unverified_not_drift(sim, playbook, tmp_path):
+    """A tenant naming tables in a form not known here: a missing table is no proof of drift, and says why."""
+    dest = setup_member(playbook, tmp_path)
+    sim.set_answer("/system/mySecurity/customizeItems", [
+        {"id": 1, "customizeIdentifier": "SystemTableSetup", "itemIdentifier": "tbl-0042"},
+        {"id": 2, "customizeIdentifier": "SystemTableSetup", "itemIdentifier": "Service Boards"}])
+    run = playbook([access(dest, allow_pending=True)], check=True, expect_rc=0)
+    result = run.result("tables")
+    assert result["status"] == "unverified" and result["item_form"] == "name"
+    assert [(p["table"], p["verified"]) for p in result["pending"]] == [
+        ("General / Auto Sync", False), ("Project / Project Board", False)]
+    assert "match no setup screen" in run.output and "tbl-0042" in run.output
+
+
+def test_a_bare_name_shared_by_several_tables_counts_for_the_one_the_profile_needs(sim, playbook, tmp_path):
+    dest = setup_member(playbook, tmp_path)
+    screens = sim_screens(sim) + [{"id": 9001, "category": "Project", "name": "Service Boards"}]
+    sim.set_answer("/system/setupScreens", screens)
+    sim.set_answer("/system/mySecurity/customizeItems", [
+        {"id": i, "customizeIdentifier": "SystemTableSetup", "itemIdentifier": name}
+        for i, name in enumerate(["Auto Sync", "Project Boards", "Service Boards"], 1)])
+    run = playbook([access(dest)], check=True, expect_rc=0)
+    result = run.result("tables")
+    assert result["status"] == "verified" and result["pending"] == []
+    assert "may be any of Project / Service Boards, Service / Service Board" in run.output
+    run = playbook([access(dest, purge=True, tables=["General / Auto Sync", "Project / Project Boards"])],
+                   check=True, expect_rc=0)
+    assert [(p["table"], p["action"]) for p in run.result("tables")["pending"]] == [("Service Boards", "disallow")]
+
+
+def sim_screens(sim):
+    """The tenant's setup screens as its API answers them (read with the admin key)."""
+    response = requests.get("%s/v4_6_release/apis/3.0/system/setupScreens" % sim.url, params={"pageSize": 1000},
+                            auth=("%s+%s" % (sim.company, sim.public_key), sim.private_key),
+                            headers={"clientId": CLIENT_ID}, timeout=30)
+    response.raise_for_status()
+    return [{k: v for k, v in screen.items() if k != "_info"} for screen in response.json()]

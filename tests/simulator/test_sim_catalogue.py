@@ -1,19 +1,15 @@
 """The catalogue holds every module function and setup table the vendor documents name, once each.
 
-Names are read from the seed documents (and vendors.md) as printed, folded the way vendors.md
-documents, and must resolve to exactly one catalogue entry within their module.
+Names are read from the vendor pages in tests/fixtures/vendor_sources (and vendors.md) as printed,
+folded the way vendors.md documents, and must resolve to exactly one catalogue entry within their module.
 """
 
 import re
-from pathlib import Path
 
 import pytest
 
 from simulator import catalogue
-
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
-SEEDS = SHARED / "seeds"
-VENDORS = SHARED / "docs" / "vendors.md"
+from tests.conftest import VENDOR_SOURCES, VENDORS_MD as VENDORS
 
 MODULES = ("Companies", "Finance", "Marketing", "Procurement", "Project", "Sales", "Service Desk", "System", "Time & Expense")
 _MODULE = "|".join(re.escape(m) for m in sorted(MODULES, key=len, reverse=True))
@@ -79,39 +75,38 @@ def resolve_table(label):
     return [row for row in catalogue.SETUP_SCREENS if fold(row[1]) == fold(category) and fold(row[2]) == fold(table)]
 
 
-def _seed_texts():
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not found at {SEEDS} (shared/ lies beside the repository in the workplace)")
-    texts = {path.name: path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))}
-    if not texts:
-        pytest.skip(f"no seed documents in {SEEDS}")
-    return texts
+# The five vendor pages with a full matrix (file stem -> rows, customize entries), as vendors.md counts them.
+PAGES = {"cw_kanban": (21, 0), "mobius": (15, 4), "topleft": (26, 0), "timesanity": (40, 3), "lifecycle_manager": (20, 16)}
+
+
+def _page_texts():
+    """{file stem: text} of every vendor page; a missing page is an error."""
+    assert sorted(path.stem for path in VENDOR_SOURCES.glob("*.txt")) == sorted(PAGES)
+    return {stem: (VENDOR_SOURCES / (stem + ".txt")).read_text(encoding="utf-8") for stem in PAGES}
 
 
 def test_every_seed_function_is_in_the_catalogue_once():
     counts = {}
-    for name, text in _seed_texts().items():
+    for name, text in _page_texts().items():
         functions = seed_functions(text)
-        counts[name[:3]] = len(functions)
+        counts[name] = len(functions)
         for module, function in sorted(functions):
             assert len(resolve_function(module, function)) == 1, f"{name}: {module} / {function}"
-    # The parser must really have read the tables: the documented row counts per seed.
-    assert counts == {"000": 21, "001": 15, "002": 26, "003": 40, "004": 20}
+    # The parser must really have read the tables: the documented row counts per page.
+    assert counts == {stem: rows for stem, (rows, _tables) in PAGES.items()}
 
 
 def test_every_seed_table_setup_entry_is_a_setup_screen_once():
     counts = {}
-    for name, text in _seed_texts().items():
+    for name, text in _page_texts().items():
         tables = seed_tables(text)
-        counts[name[:3]] = len(tables)
+        counts[name] = len(tables)
         for label in sorted(tables):
             assert len(resolve_table(label)) == 1, f"{name}: {label}"
-    assert counts == {"000": 0, "001": 4, "002": 0, "003": 3, "004": 16}
+    assert counts == {stem: tables for stem, (_rows, tables) in PAGES.items()}
 
 
 def test_vendor_matrices_resolve():
-    if not VENDORS.is_file():
-        pytest.skip(f"{VENDORS} not found")
     text = VENDORS.read_text(encoding="utf-8")
     rows = {(m.group(1), m.group(2)) for m in map(PIPE_ROW.match, text.splitlines()) if m}
     assert len(rows) > 80

@@ -58,6 +58,22 @@ def test_drop_every_nth_request(api, sim):
     assert sim.requests()[-2]["dropped"] is True
 
 
+def test_a_write_applied_then_failed_or_dropped(api, sim):
+    """Every Nth applied write (reads and refused writes not counted) is answered 503 or dropped, and stays made."""
+    sim.set_faults(fail_after_write_every=2)
+    assert api.post("/system/securityroles", json={"name": "First"}).status_code == 201
+    assert api.get("/system/info").status_code == 200
+    assert api.post("/system/securityroles", json={"name": "First"}).status_code == 400  # refused: not counted
+    assert api.post("/system/securityroles", json={"name": "Second"}).status_code == 503
+    sim.set_faults(drop_after_write_every=1)
+    with pytest.raises(requests.ConnectionError):
+        api.post("/system/securityroles", json={"name": "Third"})
+    assert sim.requests()[-1]["dropped"] is True
+    sim.clear_faults()
+    names = [r["name"] for r in api.get("/system/securityroles").json()]
+    assert names[-3:] == ["First", "Second", "Third"]
+
+
 def test_latency(api, sim):
     sim.set_faults(latency_ms=150)
     started = time.monotonic()
@@ -158,3 +174,26 @@ def _admin(process, public_key=None, private_key=None, company=None):
     session.auth = (f"{company or process.company}+{public_key or process.public_key}", private_key or process.private_key)
     session.headers["clientId"] = "test"
     return session
+
+
+def test_customize_item_form_names_table_setup_items_each_way(api, sim):
+    """customizeItems names a Table Setup item by the setupScreen id (default), "Category / Name" or the name alone."""
+    def table_items():
+        items = api.get("/system/mySecurity/customizeItems", params={"pageSize": 1000}).json()
+        return sorted(i["itemIdentifier"] for i in items if i["customizeIdentifier"] == "SystemTableSetup")
+    screens = api.get("/system/setupScreens", params={"pageSize": 1000}).json()
+    assert table_items() == sorted(str(s["id"]) for s in screens)
+    assert sim.set_customize_item_form("label")["customize_item_form"] == "label"
+    assert table_items() == sorted("%s / %s" % (s["category"], s["name"]) for s in screens)
+    sim.set_customize_item_form("name")
+    assert table_items() == sorted(s["name"] for s in screens)
+    with pytest.raises(SimulatorError):
+        sim.set_customize_item_form("guid")
+
+
+def test_a_fixed_answer_replaces_one_call_until_cleared(api, sim):
+    sim.set_answer("/system/myCompany/corporateStructure", {"level1Name": "Odd"})
+    assert api.get("/system/mycompany/corporatestructure/").json() == {"level1Name": "Odd"}
+    assert isinstance(api.get("/system/myCompany/corporateStructureLevels").json(), list)  # other calls untouched
+    sim.clear_answers()
+    assert isinstance(api.get("/system/myCompany/corporateStructure").json(), list)

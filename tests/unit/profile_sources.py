@@ -1,6 +1,6 @@
 """Read the vendor requirements out of the source documents themselves, to check the profiles against them.
 
-Each seed document has its own layout (space-separated rows, `|` tables, prose, indented rows), so each gets
+Each vendor page (tests/fixtures/vendor_sources) has its own layout (space-separated rows, `|` tables, prose, indented rows), so each gets
 its own small parser. Every parser returns a `Source`: rows keyed by (module, function) exactly as written, the
 four levels per row (None where the document names no level), the rows marked optional, and the customize list.
 vendors.md is read the same way: its matrix tables, its "Customize" bullets and its summary table (section 5).
@@ -74,7 +74,7 @@ def _after(lines, start, stop, keep):
 
 
 def parse_space_rows(text):
-    """CW Kanban (seed 000): 'Module Function Add Edit Delete Inquire Comments' rows under 'Module: X' headers."""
+    """CW Kanban (cw_kanban.txt): 'Module Function Add Edit Delete Inquire Comments' rows under 'Module: X' headers."""
     src, header = Source(), None
     for line in _lines(text):
         match = re.match(r"^Module: (.+)$", line)
@@ -89,7 +89,7 @@ def parse_space_rows(text):
 
 
 def parse_pipe_rows(text):
-    """TopLeft (seed 002): '| Module | Description | Add | Edit | Delete | Inquire | Comments |' tables."""
+    """TopLeft (topleft.txt): '| Module | Description | Add | Edit | Delete | Inquire | Comments |' tables."""
     src = Source()
     for line in _lines(text):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -101,7 +101,7 @@ def parse_pipe_rows(text):
 
 
 def parse_inquire_rows(text):
-    """TimeSanity (seed 003): '| Module | Action | Inquire Level |' rows; the page says no function needs Add/Edit/Delete."""
+    """TimeSanity (timesanity.txt): '| Module | Action | Inquire Level |' rows; the page says no function needs Add/Edit/Delete."""
     if "None of the modules require Add/Edit/Delete" not in text:
         raise ValueError("the page no longer says Add/Edit/Delete are not required")
     lines = _lines(text)
@@ -118,7 +118,7 @@ def parse_inquire_rows(text):
 
 
 def parse_prose(text):
-    """Mobius (seed 001): 'Module > Function' lines, each followed by 'Add - All'-style lines for the cells it needs."""
+    """Mobius (mobius.txt): 'Module > Function' lines, each followed by 'Add - All'-style lines for the cells it needs."""
     lines = _lines(text)
     src, current, levels = Source(), None, None
 
@@ -148,7 +148,7 @@ def parse_prose(text):
 
 
 def parse_indented_rows(text):
-    """ScalePad LM (seed 004): 'Function [*] Add Edit Delete Inquire' rows under module header lines; * = optional."""
+    """ScalePad LM (lifecycle_manager.txt): 'Function [*] Add Edit Delete Inquire' rows under module header lines; * = optional."""
     lines = _lines(text)
     body = _after(lines, "Module Add Level Edit Level Delete Level Inquire Level", "Note:", bool)
     src, module = Source(), None

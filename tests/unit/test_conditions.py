@@ -25,7 +25,7 @@ def test_eq_and_reference_paths():
     assert conditions.eq("name", 'a"b') == 'name="a\\"b"'
 
 
-@pytest.mark.parametrize("bad", ['name="x" or 1', "name ", "", "a//b", "1abc", None])
+@pytest.mark.parametrize("bad", ['name="x" or 1', "name ", "", "a//b", "1abc", None, "name\n"])
 def test_field_paths_are_checked(bad):
     with pytest.raises(ValueError):
         conditions.field(bad)

@@ -45,5 +45,6 @@ def test_connection_fragment_parses_and_names_every_env_variable():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     options = yaml.safe_load(module.ModuleDocFragment.DOCUMENTATION)["options"]
-    for name in ("site", "company_id", "public_key", "private_key", "client_id", "api_version", "validate_certs", "timeout", "retries"):
+    for name, option in CONNECTION_ARGSPEC.items():
         assert "E(CW_%s)" % name.upper() in " ".join(options[name]["description"])
+        assert options[name]["type"] == option["type"] and options[name].get("default") == option.get("default"), name

@@ -1,11 +1,12 @@
 """The vendor profiles (roles/integration/files/profiles): their schema, and their rows against the sources.
 
-Every profile is checked row by row against where it came from: the five seed documents (parsed from the
-documents' own text) or the vendor's matrix in vendors.md; and its counts against vendors.md's summary table.
+Every profile is checked row by row against where it came from: the five vendor pages in tests/fixtures/vendor_sources
+(parsed from the pages' own text) or the vendor's matrix in vendors.md; and its counts against vendors.md's summary table.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from pathlib import Path
 
@@ -14,33 +15,27 @@ import yaml
 
 from ansible_collections.msp.connectwise.plugins.module_utils.names import (
     FunctionIndex, TableIndex, function_key, module_key, table_key)
+from ansible_collections.msp.connectwise.plugins.module_utils.members import check_member_input
+from ansible_collections.msp.connectwise.plugins.module_utils.profile import SCHEMA, problems as profile_problems
+from ansible_collections.msp.connectwise.plugins.module_utils.roles import check_role_name
+from ansible_collections.msp.connectwise.plugins.module_utils.tenant import converge_tenant
 from simulator import catalogue
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, VENDOR_SOURCES, VENDORS_MD
 from tests.unit import profile_sources as sources
 
 PROFILES = REPO / "roles" / "integration" / "files" / "profiles"
 PROFILE_FILES = sorted(PROFILES.glob("*.yml"))
-VENDORS_MD = SEEDS.parent / "docs" / "vendors.md"
 
 TENANT_ROWS = [{"id": i, "moduleName": row[1], "moduleFunctionName": row[2]} for i, row in enumerate(catalogue.FUNCTIONS)]
 TENANT_TABLES = [{"id": row[0], "category": row[1], "name": row[2]} for row in catalogue.SETUP_SCREENS]
 
-LEVELS = {"None", "My", "All"}
-ROW_KEYS = {"module", "function", "add", "edit", "delete", "inquire"}
-TOP_KEYS = {"vendor", "title", "source", "levels_assumed", "role", "permissions", "optional_permissions",
-            "temporary_permissions", "tables", "member", "key", "notes"}
-OPTIONAL_TOP_KEYS = {"optional_tables"}
-SOURCE_KEYS = {"document", "seed", "url", "version", "retrieved"}
-MEMBER_KEYS = {"identifier", "name", "level", "notes"}
-IDENTIFIER = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
-
-# profile -> (seed document, its parser, summary row in vendors.md section 5)
+# profile -> (its vendor page in tests/fixtures/vendor_sources, the page's parser, summary row in vendors.md section 5)
 SEED_PROFILES = {
-    "cw_kanban": ("000_b3914f7d6bb902e6.txt", sources.parse_space_rows, "CW Kanban (seed)"),
-    "mobius": ("001_7ccc00b9e1d3bdad.txt", sources.parse_prose, "Mobius (seed)"),
-    "topleft": ("002_869707471cb8fc29.txt", sources.parse_pipe_rows, "TopLeft (seed)"),
-    "timesanity": ("003_a84f66710d42222e.txt", sources.parse_inquire_rows, "TimeSanity (seed)"),
-    "lifecycle_manager": ("004_27906d14349fb95f.txt", sources.parse_indented_rows, "ScalePad Lifecycle Manager (seed)"),
+    "cw_kanban": ("cw_kanban.txt", sources.parse_space_rows, "CW Kanban (page)"),
+    "mobius": ("mobius.txt", sources.parse_prose, "Mobius (page)"),
+    "topleft": ("topleft.txt", sources.parse_pipe_rows, "TopLeft (page)"),
+    "timesanity": ("timesanity.txt", sources.parse_inquire_rows, "TimeSanity (page)"),
+    "lifecycle_manager": ("lifecycle_manager.txt", sources.parse_indented_rows, "ScalePad Lifecycle Manager (page)"),
 }
 
 # profile -> (its vendors.md heading, heading whose matrix it uses, summary row). Team GPS and ChatStyle
@@ -91,9 +86,6 @@ MD_OPTIONAL = {
 NO_PROFILE = {"cloudradial_csa", "cloudradial", "thread", "datto_rmm", "huntress", "liongard", "brightgauge",
               "wise_sync", "quoter", "cyberfox", "cyberfox_autoelevate", "perimeters", "hatz_ai", "hatz"}
 
-needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents (../shared/seeds) are not beside this clone")
-needs_md = pytest.mark.skipif(not VENDORS_MD.is_file(), reason="../shared/docs/vendors.md is not beside this clone")
-
 
 def load(path):
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
@@ -141,51 +133,91 @@ def test_no_profile_for_partial_or_unrecorded_vendors():
 
 @pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
 def test_schema(path):
+    """Every shipped profile against the schema the modules check at run time (plugins/module_utils/profile.py)."""
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     data = yaml.safe_load(text)
-    assert TOP_KEYS <= set(data), "missing: %s" % (TOP_KEYS - set(data))
-    assert set(data) <= TOP_KEYS | OPTIONAL_TOP_KEYS, "unknown keys: %s" % (set(data) - TOP_KEYS - OPTIONAL_TOP_KEYS)
-    assert re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", path.stem)
+    assert profile_problems(data) == []
+    # A shipped profile writes every key (null or [] where the vendor says nothing), so that each was considered;
+    # optional_tables only where the vendor marks tables optional (checked against vendors.md below).
+    assert set(SCHEMA) - set(data) <= {"optional_tables"}
+    for section in ("source", "role", "member", "key"):
+        assert set(data[section]) == set(SCHEMA[section]), section
     assert data["vendor"] == path.stem
-    assert isinstance(data["title"], str) and data["title"]
-
-    source = data["source"]
-    assert set(source) == SOURCE_KEYS
-    assert isinstance(source["document"], str) and source["document"]
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", source["retrieved"])
-    assert source["url"] is None or source["url"].startswith("https://")
-    assert isinstance(data["levels_assumed"], bool)
-    if data["levels_assumed"]:
-        assert source["url"], "a profile with assumed levels must say where to confirm them"
-
-    assert set(data["role"]) == {"name"}
-    assert isinstance(data["role"]["name"], str) and 0 < len(data["role"]["name"]) <= 30
-
-    for section in ("permissions", "optional_permissions", "temporary_permissions"):
-        assert isinstance(data[section], list)
-        for row in data[section]:
-            assert set(row) <= ROW_KEYS and {"module", "function"} <= set(row), row
-            assert isinstance(row["module"], str) and isinstance(row["function"], str)
-            cells = [cell for cell in sources.CELLS if cell in row]
-            assert cells, "%s has no level" % row
-            assert all(row[cell] in LEVELS for cell in cells), row
     assert data["permissions"]
-
-    member = data["member"]
-    assert set(member) == MEMBER_KEYS
-    assert IDENTIFIER.match(member["identifier"]), member["identifier"]
-    assert member["name"] is None or (isinstance(member["name"], str) and 0 < len(member["name"]) <= 30)
-    assert member["level"] is None or isinstance(member["level"], str)
-    assert member["notes"] is None or isinstance(member["notes"], str)
-
-    assert set(data["key"]) == {"description"} and isinstance(data["key"]["description"], str) and data["key"]["description"]
-    assert isinstance(data["notes"], list) and all(isinstance(n, str) and n for n in data["notes"])
+    check_role_name(data["role"]["name"], "role.name")
+    check_member_input(data["member"])
+    if data["levels_assumed"]:
+        assert data["source"]["url"], "a profile with assumed levels must say where to confirm them"
     assert "yourdomain" not in text, "placeholder e-mail addresses are not data"
 
-    for section in ("tables", "optional_tables"):
-        assert isinstance(data.get(section, []), list)
-        assert all(isinstance(t, str) and "/" in t for t in data.get(section, []))
+
+def misspelt(data):
+    data["tabels"] = data.pop("tables")
+    data["optinal_permissions"] = data.pop("optional_permissions")
+    data["member"]["levle"] = data["member"].pop("level")
+    return data
+
+
+def test_a_misspelt_key_is_named_with_the_closest_known_key():
+    data = misspelt(profile("topleft"))
+    data["colour"] = "red"
+    assert sorted(profile_problems(data, "p")) == [
+        "p.colour: unknown key; known keys: " + ", ".join(SCHEMA),
+        "p.member.levle: unknown key; the closest known key is level",
+        "p.optinal_permissions: unknown key; the closest known key is optional_permissions",
+        "p.tabels: unknown key; the closest known key is tables"]
+
+
+def _set(section, position, **values):
+    return lambda data: data[section][position].update(values)
+
+
+@pytest.mark.parametrize("change, message", [
+    (_set("permissions", 0, inquire="Full"), "p.permissions[0].inquire: 'Full' is not a permission level: None, My or All"),
+    (_set("permissions", 0, inquire="all"), "p.permissions[0].inquire: 'all' is not a permission level: None, My or All"),
+    (lambda data: data["temporary_permissions"].append({"module": "System", "function": "Table Setup", "ad": "All",
+                                                                      "inquire": "All"}),
+     "p.temporary_permissions[0].ad: unknown key; the closest known key is add"),
+    (_set("optional_permissions", 1, inquiry="All"),
+     "p.optional_permissions[1].inquiry: unknown key; the closest known key is inquire"),
+    (lambda data: data["permissions"].append({"module": "Companies", "function": "Contacts"}),
+     "p.permissions[18]: no level given; give at least one of add, edit, delete, inquire"),
+    (lambda data: data["optional_permissions"].append({"function": "Contacts", "inquire": "All"}),
+     "p.optional_permissions[2].module: missing from the profile"),
+    (lambda data: data.update(tables="Service / Service Board"),
+     "p.tables: 'Service / Service Board' is not a list; give a list (or [] for none)"),
+    (lambda data: data.update(tables=["Service Board"]),
+     "p.tables[0]: 'Service Board' is not a Table Setup entry written 'Category / Table'"),
+    (lambda data: data["member"].pop("identifier"), "p.member.identifier: missing from the profile"),
+    (lambda data: data.update(member="TopLeft"), "p.member: expected a mapping with identifier, name, level, notes"),
+    (lambda data: data.update(levels_assumed="no"), "p.levels_assumed: 'no' is not true or false"),
+    (lambda data: data["source"].update(retrieved=datetime.date(2026, 1, 31)),
+     "p.source.retrieved: datetime.date(2026, 1, 31) is not a quoted date such as \"2026-01-31\""),
+    (lambda data: data.update(vendor="Top Left"),
+     "p.vendor: 'Top Left' is not a vendor name of lower-case letters, digits and '_' (the file name)"),
+], ids=["level", "level-case", "temporary-cell", "cell", "row-without-level", "row-without-module", "tables-string",
+        "table-without-category", "no-identifier", "member-string", "bool", "unquoted-date", "vendor"])
+def test_each_value_is_checked(change, message):
+    data = profile("lifecycle_manager")  # 18 rows, 2 optional ones, no temporary one, 16 tables
+    change(data)
+    assert profile_problems(data, "p") == [message]
+
+
+def test_a_run_needs_only_what_it_uses():
+    minimal = {"vendor": "x", "role": {"name": "X"}, "permissions": [], "member": {"identifier": "X"}}
+    assert profile_problems(minimal, "p") == []
+    assert profile_problems({"vendor": "x"}, "p") == ["p.role: missing from the profile", "p.permissions: missing from "
+                                                     "the profile", "p.member: missing from the profile"]
+    assert profile_problems(["vendor"], "p") == ["p: a vendor profile (mapping) is required"]
+
+
+def test_a_profile_off_its_schema_fails_before_any_request(client, sim):
+    """cw_integration and cw_fleet_audit (converge_tenant): before this check, the misspelt keys were dropped."""
+    result, _diff, _warnings = converge_tenant(client, [{"profile": misspelt(profile("topleft")), "key": {}}])
+    assert result["failed"] is True and result["integrations"] == []
+    assert "integrations[0].profile.tabels: unknown key; the closest known key is tables" in result["msg"]
+    assert sim.requests() == []
 
 
 @pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
@@ -219,17 +251,16 @@ def test_every_name_resolves_on_the_catalogue(path):
         tables.resolve(entry)
 
 
-# --- the seeds, row by row --------------------------------------------------------------------------------
+# --- the vendor pages, row by row ------------------------------------------------------------------------
 
-@needs_seeds
 @pytest.mark.parametrize("name", sorted(SEED_PROFILES))
 def test_seed_profile_matches_its_document(name):
     seed, parse, _profile = SEED_PROFILES[name]
-    expected = parse((SEEDS / seed).read_text(encoding="utf-8"))
+    expected = parse((VENDOR_SOURCES / seed).read_text(encoding="utf-8"))
     data = profile(name)
     assert data["source"]["seed"] == seed
     rows, optional, temporary = as_source(data)
-    assert set(rows) == set(expected.rows), "rows only in the profile: %s; only in the seed: %s" % (
+    assert set(rows) == set(expected.rows), "rows only in the profile: %s; only in the page: %s" % (
         sorted(set(rows) - set(expected.rows)), sorted(set(expected.rows) - set(rows)))
     for key, levels in expected.rows.items():
         assert rows[key] == levels, "%s / %s" % key
@@ -240,10 +271,9 @@ def test_seed_profile_matches_its_document(name):
     assert data["levels_assumed"] is False
 
 
-@needs_seeds
 def test_seed_parsers_read_every_row():
-    """The parsers themselves: counts and a few cells that differ between the seeds."""
-    read = {name: parse((SEEDS / seed).read_text(encoding="utf-8")) for name, (seed, parse, _profile) in SEED_PROFILES.items()}
+    """The parsers themselves: counts and a few cells that differ between the pages."""
+    read = {name: parse((VENDOR_SOURCES / seed).read_text(encoding="utf-8")) for name, (seed, parse, _profile) in SEED_PROFILES.items()}
     assert {name: len(src.rows) for name, src in read.items()} == {
         "cw_kanban": 21, "mobius": 15, "topleft": 26, "timesanity": 40, "lifecycle_manager": 20}
     assert read["cw_kanban"].rows[("Service Desk", "Service Ticket - Dependencies")] == {
@@ -259,12 +289,11 @@ def test_seed_parsers_read_every_row():
     assert len(read["lifecycle_manager"].tables) == 16
 
 
-@needs_seeds
 def test_a_wrong_cell_is_caught(tmp_path):
-    """A profile that differs from its seed in one cell no longer matches."""
+    """A profile that differs from its page in one cell no longer matches."""
     data = profile("topleft")
     data["permissions"][0] = dict(data["permissions"][0], inquire="My")
-    expected = sources.parse_pipe_rows((SEEDS / SEED_PROFILES["topleft"][0]).read_text(encoding="utf-8"))
+    expected = sources.parse_pipe_rows((VENDOR_SOURCES / SEED_PROFILES["topleft"][0]).read_text(encoding="utf-8"))
     rows, _tables, _optional = as_source(data)
     assert rows != expected.rows
 
@@ -277,7 +306,6 @@ def md():
     return text, sources.md_sections(text), sources.md_summary(text)
 
 
-@needs_md
 @pytest.mark.parametrize("name", sorted(MD_PROFILES))
 def test_vendors_md_profile_matches_its_matrix(md, name):
     _text, sections, _summary = md
@@ -312,12 +340,9 @@ def test_vendors_md_profile_matches_its_matrix(md, name):
     assert data["source"]["url"] in urls, "%r is not among the section's sources %s" % (data["source"]["url"], urls)
 
 
-@needs_md
 @pytest.mark.parametrize("name", sorted(set(SEED_PROFILES) | set(MD_PROFILES)))
 def test_counts_match_the_summary_table(md, name):
     text, _sections, summary = md
-    if not (PROFILES / (name + ".yml")).exists():
-        pytest.skip("no profile written for %s" % name)
     vendor = SEED_PROFILES[name][2] if name in SEED_PROFILES else MD_PROFILES[name][2]
     completeness, functions, customize = summary[vendor]
     assert completeness.startswith("complete"), "%s is %s in vendors.md" % (vendor, completeness)
