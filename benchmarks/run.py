@@ -224,7 +224,9 @@ class Bench:
 
     def _inventory(self, name, companies, vendors):
         hosts = {c: {"cw_company_id": c, "cw_public_key": "%s-public" % c, "cw_private_key": "%s-private" % c} for c in companies}
-        document = {"cw_tenants": {"hosts": hosts, "vars": {"cw_site": self.sim.url, "cw_client_id": CLIENT_ID, "cw_vendors": vendors}}}
+        # Keys issued through the API: an onboarding run completes without a person handing over a key made in the UI.
+        group = {"cw_site": self.sim.url, "cw_client_id": CLIENT_ID, "cw_vendors": vendors, "cw_key_source": "token"}
+        document = {"cw_tenants": {"hosts": hosts, "vars": group}}
         path = self.work / ("inventory-%s.json" % name)
         path.write_text(json.dumps(document, indent=1), encoding="utf-8")
         return path

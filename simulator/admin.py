@@ -2,8 +2,10 @@
 
     python -m simulator.admin --url http://127.0.0.1:8080 apply cw-output/checklists/localhost-topleft.md
 
-Reads the checklist lines exactly as an administrator would and clicks them: permission levels, Table Setup
-customize entries, and API keys (a created key pair is written to a 0600 file, never printed).
+Reads the checklist as an administrator does (plugins/module_utils/checklists.py writes it) and clicks what it asks:
+the cells in bold of each module's table, the Table Setup entries to move, and API keys to create (a created key pair is
+written to a 0600 file, never printed). Optional rows and the steps outside ConnectWise are left alone, as they are
+not required.
 """
 
 import argparse
@@ -16,21 +18,57 @@ from pathlib import Path
 from . import catalogue
 from .testing import SimulatorControl
 
-_LEVELS = re.compile(r"(Add|Edit|Delete|Inquire) Level (None|My|All) -> (None|My|All)")
-_TABLE = re.compile(r"^System > Security Roles > (?P<role>.+) > System > Table Setup > Customize: move '(?P<table>.+)' to "
-                    r"'(?P<where>Allow|Disallow) access to these'$")
-_KEY = re.compile(r"^System > Members > API Members > (?P<member>[^>]+) > API Keys: click \+, enter the description '(?P<desc>[^']*)'")
-_PERMISSION = re.compile(r"^System > Security Roles > (?P<path>.+): set (?P<cells>.+)$")
+_SECTIONS = {
+    "permissions": re.compile(r"^## \d+\. Permission levels of security role (?P<name>.+)$"),
+    "tables": re.compile(r"^## \d+\. Table Setup of security role (?P<name>.+)$"),
+    "member": re.compile(r"^## \d+\. API member (?P<name>.+) and its key$"),
+}
+_CHANGED = re.compile(r"^\*\*(?P<to>None|My|All)\*\* \(now (?:None|My|All)\)$")
+_MOVE = re.compile(r"^- \[ \] Move these entries to \*\*(?P<where>Allow|Disallow) access to these\*\*:$")
+_KEY = re.compile(r"^- \[ \] .*\*\*API Keys\*\* tab click \*\*\+\*\*, enter the description \*\*(?P<desc>.*)\*\* and click")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+CELLS = ("add", "edit", "delete", "inquire")
 
 
-def checklist_steps(text):
-    """The step lines of a Markdown checklist ('- [ ] ...'), with an optional 'Vendor: ' prefix removed."""
-    steps = []
+def parse(text):
+    """What the checklist asks of the administrator: {'levels': {role: [row]}, 'tables': {role: [(where, table)]},
+    'keys': [(member, description)]}. A row holds module, function and only the cells to change."""
+    plan = {"levels": {}, "tables": {}, "keys": []}
+    section = name = module = where = None
     for line in text.splitlines():
-        line = line.strip()
-        if line.startswith("- [ ] "):
-            steps.append(line[6:])
-    return steps
+        if line.startswith("## "):
+            section, name, module, where = None, None, None, None
+            for kind, pattern in _SECTIONS.items():
+                match = pattern.match(line)
+                if match:
+                    section, name = kind, match["name"]
+            continue
+        if section == "permissions":
+            if line.startswith("### "):
+                # Optional rows are the operator's choice, not the administrator's work.
+                module = None if line.startswith("### Optional") else line[4:]
+            elif module and line.startswith("| ") and not line.startswith("| Function |"):
+                cells = [c.strip().replace("\\|", "|") for c in _CELL_SPLIT.split(line.strip())[1:-1]]
+                row = {"module": module, "function": cells[0]}
+                for cell, value in zip(CELLS, cells[1:]):
+                    changed = _CHANGED.match(value)
+                    if changed:
+                        row[cell] = changed["to"]
+                if len(row) > 2:
+                    plan["levels"].setdefault(name, []).append(row)
+        elif section == "tables":
+            move = _MOVE.match(line)
+            if move:
+                where = move["where"]
+            elif where and line.startswith("  - "):
+                plan["tables"].setdefault(name, []).append((where, line[4:]))
+            else:
+                where = None
+        elif section == "member":
+            key = _KEY.match(line)
+            if key:
+                plan["keys"].append((name, key["desc"]))
+    return plan
 
 
 def role_tables(control, company, role):
@@ -45,33 +83,12 @@ def role_tables(control, company, role):
     raise SystemExit("no role %r on tenant %r" % (role, company))
 
 
-def apply(control, company, steps, keys_dir):
+def apply(control, company, plan, keys_dir):
     done = []
-    levels, tables = {}, {}
-    for step in steps:
-        table, key, permission = _TABLE.match(step), _KEY.match(step), _PERMISSION.match(step)
-        if table:
-            tables.setdefault(table["role"], []).append((table["where"], table["table"]))
-        elif key:
-            pair = control.ui_create_key(key["member"].strip(), key["desc"], company=company)
-            target = Path(keys_dir) / ("%s-ui-key.json" % key["member"].strip())
-            target.parent.mkdir(parents=True, exist_ok=True)
-            descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-                json.dump({"public_key": pair["publicKey"], "private_key": pair["privateKey"]}, stream)
-            done.append("created an API key for %s (pair saved to %s)" % (key["member"].strip(), target))
-        elif permission:
-            role, module, function = permission["path"].rsplit(" > ", 2)
-            row = {"module": module, "function": function}
-            for cell, _before, after in _LEVELS.findall(permission["cells"]):
-                row[cell.lower()] = after
-            levels.setdefault(role, []).append(row)
-        else:
-            done.append("skipped (not a UI step this tool knows): %s" % step)
-    for role, rows in levels.items():
+    for role, rows in plan["levels"].items():
         control.ui_set_levels(role, rows, company=company)
         done.append("set %d permission row(s) on role %s" % (len(rows), role))
-    for role, moves in tables.items():
+    for role, moves in plan["tables"].items():
         allowed = set(role_tables(control, company, role))
         for where, table in moves:
             if where == "Allow":
@@ -80,6 +97,14 @@ def apply(control, company, steps, keys_dir):
                 allowed.discard(table)
         control.ui_set_customize(role, catalogue.TABLE_SETUP, sorted(allowed), company=company)
         done.append("moved %d Table Setup entr%s on role %s" % (len(moves), "y" if len(moves) == 1 else "ies", role))
+    for member, description in plan["keys"]:
+        pair = control.ui_create_key(member, description, company=company)
+        target = Path(keys_dir) / ("%s-ui-key.json" % member)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            json.dump({"public_key": pair["publicKey"], "private_key": pair["privateKey"]}, stream)
+        done.append("created an API key for %s (pair saved to %s)" % (member, target))
     return done
 
 
@@ -94,8 +119,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     control = SimulatorControl(args.url, company=args.company)
     for path in args.checklists:
-        steps = checklist_steps(Path(path).read_text(encoding="utf-8"))
-        for line in apply(control, args.company, steps, args.keys_dir):
+        plan = parse(Path(path).read_text(encoding="utf-8"))
+        for line in apply(control, args.company, plan, args.keys_dir):
             sys.stdout.write("%s: %s\n" % (Path(path).name, line))
     return 0
 

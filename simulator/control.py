@@ -166,17 +166,23 @@ def _fixed_answer(sim, tenant, method, body):
 
 
 def _patch_tenant(sim, tenant, body):
-    usage = 'body must be {"settings_writable": true|false} and/or {"customize_item_form": "id"|"label"|"name"}'
-    if not isinstance(body, dict) or not body or set(body) - {"settings_writable", "customize_item_form"}:
+    usage = ('body must be {"settings_writable": true|false}, {"customize_item_form": "id"|"label"|"name"} and/or '
+             '{"token_lifetime_s": seconds > 0}')
+    if not isinstance(body, dict) or not body or set(body) - {"settings_writable", "customize_item_form", "token_lifetime_s"}:
         raise ValueError(usage)
     if "settings_writable" in body and not isinstance(body["settings_writable"], bool):
         raise ValueError(usage)
     if "customize_item_form" in body and body["customize_item_form"] not in ITEM_FORMS:
         raise ValueError(usage)
+    lifetime = body.get("token_lifetime_s", 1)
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
+        raise ValueError(usage)
     if "settings_writable" in body:
         tenant.data["settingsWritable"] = body["settings_writable"]
     if "customize_item_form" in body:
         tenant.data["customizeItemForm"] = body["customize_item_form"]
+    if "token_lifetime_s" in body:
+        tenant.data["tokenLifetimeS"] = lifetime
     sim.save()
     return Response(200, {"company": tenant.company, "settings_writable": tenant.settings_writable,
-                          "customize_item_form": tenant.customize_item_form})
+                          "customize_item_form": tenant.customize_item_form, "token_lifetime_s": tenant.token_lifetime_s})

@@ -100,6 +100,7 @@ def answer_key(method, resource):
     """How a fixed answer is keyed: 'GET /system/mycompany/corporatestructure' (paths are case-insensitive)."""
     return "%s /%s" % (method.upper(), resource.strip("/").lower())
 
+
 class Tenant:
     """Wraps one tenant's dict with the operations handlers need."""
 
@@ -279,9 +280,15 @@ class Tenant:
         })
         return public_key, private_key
 
-    def issue_token(self, member_id, hours=24):
+    @property
+    def token_lifetime_s(self):
+        """How long an issued token works: 24 h unless the control endpoint set it (tests of expiry)."""
+        return self.data.get("tokenLifetimeS", 24 * 3600)
+
+    def issue_token(self, member_id):
         """An expiring impersonation pair; returns (public, private, expiration)."""
-        expiration = (datetime.now(timezone.utc) + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        expires = datetime.now(timezone.utc) + timedelta(seconds=self.token_lifetime_s)
+        expiration = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
         public_key, private_key = self.add_key(member_id, "token", expires=expiration)
         return public_key, private_key, expiration
 

@@ -113,6 +113,10 @@ class SimulatorControl:
         """How a tenant's customizeItems names Table Setup items: "id", "label" or "name"."""
         return self.control("PATCH", f"tenants/{quote(company or self.company, safe='')}", {"customize_item_form": form})
 
+    def set_token_lifetime(self, seconds, company=None):
+        """How long the tokens a tenant issues from now on work (default 24 h), to test expiry."""
+        return self.control("PATCH", f"tenants/{quote(company or self.company, safe='')}", {"token_lifetime_s": seconds})
+
     def ui_set_levels(self, role, rows, company=None):
         """Admin UI: set cells, rows as {"module", "function", "add", "edit", "delete", "inquire"}."""
         return self.control("PUT", f"{self._tenant_path(company)}/roles/{quote(role, safe='')}/settings", rows)

@@ -22,6 +22,8 @@ from ansible_collections.msp.connectwise.plugins.module_utils.tables import SETU
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
 MEMBER_OPTIONS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")
+# How the UI key step ends when the caller does not say (the playbooks name their key_import command).
+HANDBACK = "give them to this task as key.member_public_key and key.member_private_key of this integration"
 
 
 def check_profile(profile, where):
@@ -173,6 +175,7 @@ def desired(item, check_mode):
     member.update({k: v for k, v in (item.get("member") or {}).items() if v is not None})
     key = dict(item.get("key") or {})
     key.setdefault("description", (profile.get("key") or {}).get("description") or profile.get("title") or profile["vendor"])
+    key["kind"] = (profile.get("key") or {}).get("kind") or "permanent"  # what the vendor needs; source: token overrides
     tables = list(profile.get("tables") or [])
     if item.get("include_optional"):
         tables += list(profile.get("optional_tables") or [])
@@ -189,6 +192,10 @@ def desired(item, check_mode):
         "key": key,
         "purge": bool(item.get("purge")),
         "levels_assumed": bool(profile.get("levels_assumed")),
+        # For the checklist: what the vendor marks optional and this run leaves out, and its steps outside ConnectWise.
+        "optional": {} if item.get("include_optional") else {
+            "permissions": list(profile.get("optional_permissions") or []), "tables": list(profile.get("optional_tables") or [])},
+        "outside": list(profile.get("outside") or []),
         "reassign_role": item.get("reassign_role"),
         "skipped": [],
         "adopt_role": bool(item.get("adopt_role")),
@@ -216,7 +223,8 @@ def converge_integration(client, want, state="present", method="auto", settings_
     if given or key.get("dest") or key.get("source") == "ui":
         steps["key"] = converge_key(client, identifier, source=key.get("source") or "auto", dest=key.get("dest"), given=given,
                                     rotate=bool(key.get("rotate")), description=key["description"], check_mode=check_mode,
-                                    may_return_secret=False, vault_password=key.get("vault_password"))
+                                    may_return_secret=False, vault_password=key.get("vault_password"), kind=key["kind"],
+                                    handback=key.get("handback") or HANDBACK)
     else:
         # Without dest no key is issued: there is nowhere safe to keep a private key (see key in cw_integration).
         steps["key"] = Outcome("API key of member %s" % identifier)
@@ -237,9 +245,9 @@ def held_pair(key, given, key_outcome):
     """The member's working pair, to verify table access as that member (None when none is held yet)."""
     if given:
         return given
-    if key.get("dest") and not key_outcome.pending:
+    if key.get("dest") and key_outcome.values.get("validated"):  # also while a UI step replaces a pair that works
         held, _loosened = read_held(key["dest"], key.get("vault_password"))
-        if held and key_outcome.values.get("validated"):
+        if held:
             return held["public_key"], held["private_key"]
     return None
 
@@ -247,16 +255,20 @@ def held_pair(key, given, key_outcome):
 def report(want, steps, check_mode, role):
     checklist, pending, changed = [], [], False
     warnings = want["warnings"] + ["%s profile: skipped, this tenant lacks %s" % (want["vendor"], s) for s in want["skipped"]]
+    if check_mode and key_state(steps["key"])[0] == "not_held":
+        # The rest of the integration is judged all the same; the report must not let that pass for a working key.
+        warnings.append("the API key of member %s was not verified: no key pair is held for it" % want["member"]["identifier"])
     for name in STEP_ORDER:
         outcome = steps.get(name)
         if outcome is None:
             continue
         checklist.extend(outcome.manual_steps)
         pending.extend(outcome.pending)
-        changed = changed or outcome.changed
+        changed = changed or outcome.reports_change(check_mode)
         warnings.extend(outcome.warnings)
     return {
         "vendor": want["vendor"], "title": want["title"], "role": role, "member": steps["member"].values.get("member"),
+        "optional": want["optional"], "outside": want["outside"],
         "changed": changed, "manual_steps": checklist, "pending": pending, "warnings": warnings,
         "differences": differences(steps),
         "compliance": settled(compliance(want, steps, check_mode), pending, check_mode),
@@ -280,8 +292,10 @@ def differences(steps):
         if member.before.get(field) != member.after.get(field) and field != "identifier":
             found.append({"kind": "member", "member": member.after.get("identifier"), "field": field,
                           "from": member.before.get(field), "to": member.after.get(field)})
-    if not steps["key"].values.get("validated"):
-        found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create"})
+    if steps["key"].pending or not steps["key"].values.get("validated"):
+        status, expiration = key_state(steps["key"])
+        found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create", "status": status,
+                      "expiration": expiration})
     return found
 
 
@@ -311,22 +325,29 @@ def compliance(want, steps, check_mode):
     table_status = tables.values.get("status") if tables else "none"
     table_cells = len(tables.pending) if tables and table_status == "drift" else 0
     excess = steps["permissions"].values.get("excess", [])
+    key_status, key_expiration = key_state(steps["key"])
+    key_drift = int(key_status in ("expired", "refused"))  # the integration cannot connect: never compliant
     if role_missing:
         status = "missing_role"
     elif member_missing:
         status = "missing_member"
-    elif permission_cells or member_fields or table_cells:
+    elif permission_cells or member_fields or table_cells or key_drift:
         status = "drift"
     elif table_status == "unverified":
         status = "unverified_tables"
-    elif excess:
-        status = "excess_grants"
     else:
+        # Grants the vendor did not ask for are listed in excess_grants but leave the verdict compliant: other grants
+        # are allowed (purge removes them, and then they are drift).
         status = "compliant"
     return {"status": status, "permission_cells": permission_cells, "member_fields": member_fields,
             "table_status": table_status, "table_cells": table_cells, "excess_grants": excess,
-            "cells": permission_cells + len(member_fields) + table_cells, "levels_assumed": want["levels_assumed"],
-            "key": "held" if steps["key"].values.get("validated") else "missing"}
+            "cells": permission_cells + len(member_fields) + table_cells + key_drift, "levels_assumed": want["levels_assumed"],
+            "key": key_status, "key_expiration": key_expiration}
+
+
+def key_state(outcome):
+    """The held key's status (keys.key_status: held, expiring, expired, refused, not_held) and its expiration."""
+    return outcome.values.get("status") or "not_held", outcome.values.get("expiration")
 
 
 def offboard(client, want, check_mode):

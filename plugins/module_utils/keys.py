@@ -7,7 +7,11 @@ and kept only in a file of mode 0600.
 No key nobody holds: dest is checked before the POST, the pair is written the moment it arrives (then validated), and
 a lock beside dest makes two runs for one member issue one key. A POST whose answer was lost may still have issued a
 key, which the API can neither list nor revoke: it is recorded beside dest (unheld_path) and reported by every run and
-audit until the operator, having revoked it in the UI, deletes the record."""
+audit until the operator, having revoked it in the UI, deletes the record.
+
+Which kind a member needs is the vendor's: every vendor page asks for a permanent key made on the member's API Keys tab
+(a token stops working when it expires), so ``source="auto"`` plans that UI step unless the kind is ``token``. A held
+pair is reported as held (works, and expires in more than 14 days or never), expiring, expired, refused or not_held."""
 
 from __future__ import annotations
 
@@ -28,6 +32,10 @@ from ansible_collections.msp.connectwise.plugins.module_utils.vault import decry
 
 TOKENS = "/system/members/%s/tokens"
 SOURCES = ("auto", "token", "ui")
+KINDS = ("permanent", "token")
+# A key that expires sooner than this is reported (a warning), so that it is replaced before the integration stops.
+EXPIRY_WARNING = datetime.timedelta(days=14)
+HANDBACK = "give them to this task as member_public_key and member_private_key"
 UNHELD_HEADER = """\
 # msp.connectwise: API keys that may have been issued and never received (the answer to the request was lost).
 # Nobody holds them and the API can neither list nor revoke them. Revoke each in System > Members > API Members >
@@ -145,6 +153,41 @@ def write_held(dest, record, vault_password=None):
     write_atomic(dest, text)
 
 
+def parse_time(text):
+    """An expiration as the API writes it (ISO 8601 with Z or an offset), as an aware datetime; None if unreadable."""
+    try:
+        moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def key_status(held, working, now=None):
+    """held (works; no expiry, or not within 14 days), expiring (works, expires within 14 days), expired, refused (the
+    tenant refuses it: deleted, made inactive, or the member is inactive) or not_held."""
+    if not held:
+        return "not_held"
+    expires = parse_time(held["expiration"]) if held.get("expiration") else None
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if working:
+        return "expiring" if expires and expires - now < EXPIRY_WARNING else "held"
+    return "expired" if expires and expires <= now else "refused"
+
+
+def status_warning(member, status, held, dest):
+    """What an administrator reads about a held key that is not simply fine; None when it is."""
+    where = " held in %s" % dest if dest else ""
+    if status == "expiring":
+        return ("the API key of member %s%s expires at %s (within %d days): the integration stops working then unless it "
+                "is given a new key" % (member, where, held.get("expiration"), EXPIRY_WARNING.days))
+    if status == "expired":
+        return "the API key of member %s%s expired at %s: the integration cannot connect" % (member, where, held.get("expiration"))
+    if status == "refused":
+        return ("the API key of member %s%s is refused by the tenant (deleted or inactive on the member's API Keys tab, or "
+                "the member is inactive): the integration cannot connect" % (member, where))
+    return None
+
+
 def works(client, pair):
     """Whether the pair authenticates, by reading the member's own customize items (kept for the Table Setup check)."""
     try:
@@ -157,11 +200,16 @@ def works(client, pair):
 
 
 def converge_key(client, member, source="auto", dest=None, given=None, rotate=False, description=None,
-                 check_mode=False, may_return_secret=False, vault_password=None):
-    """Make sure the operator holds a working pair for ``member``. Returns the Outcome; secrets only in dest or
-    (when newly issued and allowed) in values['credentials']."""
+                 check_mode=False, may_return_secret=False, vault_password=None, kind="permanent", handback=HANDBACK):
+    """Make sure the operator holds a working pair for ``member`` of the ``kind`` it needs. Returns the Outcome;
+    secrets only in dest or (when newly issued and allowed) in values['credentials']. ``handback`` says, in the UI
+    step, how the operator gives the pair created in the UI back."""
     if source not in SOURCES:
         raise ValueError("source: %r is not one of %s" % (source, ", ".join(SOURCES)))
+    if kind not in KINDS:
+        raise ValueError("key.kind: %r is not one of %s" % (kind, ", ".join(KINDS)))
+    if source == "auto":
+        source = "token" if kind == "token" else "ui"
     if given and not all(given):
         raise ValueError("member_public_key and member_private_key: give both keys of the pair, or neither")
     if not dest and not may_return_secret and source != "ui":
@@ -170,12 +218,12 @@ def converge_key(client, member, source="auto", dest=None, given=None, rotate=Fa
     description = description or member
     if not dest or check_mode:
         outcome = held_or_issued(client, member, source, dest, given, rotate, description, check_mode, may_return_secret,
-                                 vault_password)
+                                 vault_password, handback)
     else:
         check_writable(dest, member)
         with locked(dest):
             outcome = held_or_issued(client, member, source, dest, given, rotate, description, check_mode,
-                                     may_return_secret, vault_password)
+                                     may_return_secret, vault_password, handback)
     if dest:
         entries = read_unheld(dest)
         outcome.values["unheld_keys"] = [dict(e, record=unheld_path(dest)) for e in entries]
@@ -183,7 +231,8 @@ def converge_key(client, member, source="auto", dest=None, given=None, rotate=Fa
     return outcome
 
 
-def held_or_issued(client, member, source, dest, given, rotate, description, check_mode, may_return_secret, vault_password):
+def held_or_issued(client, member, source, dest, given, rotate, description, check_mode, may_return_secret, vault_password,
+                   handback):
     outcome = Outcome("API key of member %s" % member)
     held, loosened = read_held(dest, vault_password)
     if loosened:
@@ -197,20 +246,31 @@ def held_or_issued(client, member, source, dest, given, rotate, description, che
                              "that both keys were copied from the member's API Keys tab and the member is active")
         fresh = dict(record_base, public_key=given[0], private_key=given[1], source="ui", expiration=None)
         return keep(outcome, dest, held, fresh, check_mode, False, vault_password)
-    if current and not rotate and works(client, current):
+    status = key_status(held, bool(current) and works(client, current))
+    outcome.values.update(status=status, expiration=held.get("expiration") if held else None,
+                          validated=status in ("held", "expiring"))
+    if not rotate:
+        outcome.warnings.extend(w for w in [status_warning(member, status, held, dest)] if w)
+    # A token (it has an expiration) where a key made in the UI is asked for: it works today and stops on its expiry.
+    token_for_ui = source == "ui" and bool(held and held.get("expiration"))
+    if outcome.values["validated"] and not rotate and not token_for_ui:
         if dest and bool(vault_password) != held["encrypted"]:
             # The same pair, to be kept encrypted (or, without a vault password any more, plain): rewrite the file.
             return keep(outcome, dest, held, dict(held), check_mode, False, vault_password, reencrypt=True)
         outcome.after = dict(outcome.before)
-        outcome.values.update(public_key=current[0], expiration=held.get("expiration"), source=held.get("source"), validated=True)
+        outcome.values.update(public_key=current[0], source=held.get("source"))
         return outcome
     if source == "ui":
         step = ("System > Members > API Members > %s > API Keys: click +, enter the description '%s', click Save (not Save "
-                "& Close), copy the public and private key, and give them to this task as member_public_key and "
-                "member_private_key" % (member, description))
-        if rotate and current:
+                "& Close), copy the public and private key (ConnectWise never shows the private key again), and %s"
+                % (member, description, handback))
+        if token_for_ui and not rotate:
+            step += ("; the pair held now was issued through the API and expires at %s: the integration needs a permanent "
+                     "key" % held["expiration"])
+        if current and (rotate or status in ("held", "expiring")):
             step += "; once the integration uses the new pair, mark the old key (%s) inactive and delete it" % current[0]
-        outcome.need(step, {"kind": "api_key", "member": member, "description": description, "action": "create"})
+        outcome.need(step, {"kind": "api_key", "member": member, "description": description, "action": "create",
+                            "status": status, "handback": handback})
         outcome.after = {"member": member, "key": "held", "public_key": "(created in the UI)"}
         return outcome
     if check_mode:
@@ -229,8 +289,6 @@ def held_or_issued(client, member, source, dest, given, rotate, description, che
             raise ValueError("dest: %s; %s" % (error, lost_answer(client, member, dest, error)))
     if not works(client, (fresh["public_key"], fresh["private_key"])):
         raise ValueError("member: the pair just issued for %r does not authenticate; check that the member is active" % member)
-    outcome.warnings.append("the pair issued through the tokens endpoint expires at %s; for a vendor that needs a "
-                            "permanent key, create one in the UI and pass it with source: ui" % issued.get("expiration"))
     return keep(outcome, dest, held, fresh, check_mode, True, vault_password, written=bool(dest))
 
 
@@ -272,8 +330,11 @@ def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, re
     when it is to be kept encrypted (or plain) and is not, unless already ``written``; the private key is never in a
     diff."""
     outcome.after = {"member": fresh["member"], "key": "held", "public_key": fresh["public_key"]}
+    status = key_status(fresh, True)
     outcome.values.update(public_key=fresh["public_key"], expiration=fresh.get("expiration"), source=fresh.get("source"),
-                          validated=True)
+                          validated=True, status=status)
+    if issued:
+        outcome.warnings.extend(w for w in [status_warning(fresh["member"], status, fresh, dest)] if w)
     changed_pair = not held or held.get("public_key") != fresh["public_key"] or held.get("private_key") != fresh["private_key"]
     if reencrypt:
         outcome.before = dict(outcome.before, encrypted=held["encrypted"])

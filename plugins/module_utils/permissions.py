@@ -61,8 +61,10 @@ def desired_matrix(permissions):
     return wanted
 
 
-def plan_changes(rows, wanted, purge):
-    """(changes, managed): changes per tenant row as {cell: (from, to)}; managed rows' cells for the diff."""
+def plan_changes(rows, wanted, purge, spared=None):
+    """(changes, managed): changes per tenant row as {cell: (from, to)}; managed rows' cells for the diff.
+
+    With purge, a row holding a grant outside ``spared`` (see excess_grants) gets None in every cell not named."""
     index = FunctionIndex(rows)
     targets, problems = {}, []
     for where, module, function, cells in wanted:
@@ -80,9 +82,12 @@ def plan_changes(rows, wanted, purge):
     if problems:
         raise ValueError("; ".join(problems))
     if purge:
-        for row in rows:
-            if row["id"] not in targets and any(level != "None" for level in row_levels(row).values()):
-                targets[row["id"]] = (row, dict.fromkeys(CELLS, "None"))
+        named = dict(spared or {})
+        for row_id, (_row, cells) in targets.items():  # a cell asked for is never purged, whatever ``spared`` says
+            named[row_id] = set(named.get(row_id, ())) | set(cells)
+        for row, _cells in excess_grants(rows, named):
+            asked = targets.setdefault(row["id"], (row, {}))[1]
+            asked.update({cell: "None" for cell in CELLS if cell not in named.get(row["id"], ())})
     changes, managed = [], {}
     for row, cells in sorted(targets.values(), key=lambda item: order(item[0])):
         current = row_levels(row)
@@ -93,17 +98,35 @@ def plan_changes(rows, wanted, purge):
     return changes, managed
 
 
-def excess_grants(rows, accepted):
-    """Rows with any level above None that the vendor does not ask for (information: other grants are allowed)."""
-    index = FunctionIndex(rows)
-    wanted = set()
+def accepted_cells(rows, accepted):
+    """Tenant row id -> the cells the accepted rows name (at any level). A name this tenant lacks is skipped (the
+    rows to converge were resolved already; prevalidate warns about a profile's)."""
+    index, spared = FunctionIndex(rows), {}
     for entry in accepted or []:
         try:
-            wanted.add(index.resolve(entry["module"], entry["function"])["id"])
+            row = index.resolve(entry["module"], entry["function"])
         except UnknownName:
             continue
-    return [label(r) for r in sorted(rows, key=order)
-            if r["id"] not in wanted and any(level not in (None, "None") for level in row_levels(r).values())]
+        spared.setdefault(row["id"], set()).update(cell for cell in CELLS if entry.get(cell) is not None)
+    return spared
+
+
+def excess_grants(rows, spared):
+    """(row, {cell: level}) for each grant above None in a cell nobody named: a function the profile does not list,
+    or a cell its row leaves out. Information, never drift: a vendor's page names what it needs, not what else the
+    role may hold; purge removes them."""
+    found = []
+    for row in sorted(rows, key=order):
+        named = spared.get(row["id"], ())
+        cells = {cell: level for cell, level in row_levels(row).items()
+                 if cell not in named and level not in (None, "None")}
+        if cells:
+            found.append((row, cells))
+    return found
+
+
+def excess_line(row, cells):
+    return "%s: %s" % (label(row), ", ".join("%s %s" % (cell, level) for cell, level in cells.items()))
 
 
 def label(row):
@@ -124,8 +147,10 @@ def manual_step(role_name, row, diff):
 
 
 def pending_item(role_name, row, diff):
+    # target: the whole row as it must end up (the checklist shows it as the vendor's table does, not only the changes).
+    target = dict(row_levels(row), **{cell: after for cell, (_before, after) in diff.items()})
     return {"kind": "permission", "role": role_name, "module": row["moduleName"], "function": row["moduleFunctionName"],
-            "cells": {cell: {"from": before, "to": after} for cell, (before, after) in diff.items()}}
+            "cells": {cell: {"from": before, "to": after} for cell, (before, after) in diff.items()}, "target": target}
 
 
 def converge_permissions(client, role_name, permissions, purge=False, method="auto", settings_writable=None, check_mode=False,
@@ -146,7 +171,8 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
         role = {"id": PLACEHOLDER_ID, "name": role_name}
     role_name = role["name"]
     rows = read_settings(client, role)
-    changes, managed = plan_changes(rows, wanted, purge)
+    spared = accepted_cells(rows, permissions if accepted is None else accepted)
+    changes, managed = plan_changes(rows, wanted, purge, spared)
     if role.get("adminFlag") and (purge or changes):
         # Cutting an admin role down cuts every administrator (and the caller's own keys): refused, audits included.
         raise ValueError("role: %r is an admin role (adminFlag); this collection never changes an admin role's levels%s. "
@@ -155,7 +181,7 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
     outcome.after = {key: after for key, (_before, after) in managed.items()}
     outcome.values.update(role={"id": role["id"], "name": role_name}, settings_writable=settings_writable,
                           differences=[pending_item(role_name, row, diff) for row, diff in changes],
-                          excess=[] if purge else excess_grants(rows, permissions if accepted is None else accepted))
+                          excess=[] if purge else [excess_line(row, cells) for row, cells in excess_grants(rows, spared)])
     if not changes:
         return outcome
     through_api = decide(method, settings_writable, check_mode, outcome)

@@ -33,9 +33,20 @@ class Outcome:
     def differs(self):
         return self.before != self.after
 
-    def result(self, with_diff):
+    @property
+    def drifted(self):
+        """A change a person must make is known to be needed (a Table Setup step without the member's keys is not)."""
+        return any(item.get("verified", True) for item in self.pending)
+
+    def reports_change(self, check_mode):
+        """``changed``: a write made; in check mode also a difference left to a person, since --check asks whether
+        the tenant would change, whoever changes it. Outside check mode such a step is not a change made (the task
+        fails on it unless allow_pending)."""
+        return self.changed or (check_mode and self.drifted)
+
+    def result(self, with_diff, check_mode=False):
         data = dict(self.values)
-        data.update(changed=self.changed, pending=self.pending, manual_steps=self.manual_steps)
+        data.update(changed=self.reports_change(check_mode), pending=self.pending, manual_steps=self.manual_steps)
         if with_diff and (self.changed or self.pending or self.differs):
             data["diff"] = {"before": self.before, "after": self.after,
                             "before_header": self.resource, "after_header": self.resource}
@@ -44,7 +55,7 @@ class Outcome:
 
 def finish(module, outcome, allow_pending=False):
     """exit_json / fail_json for an Outcome: outside check mode, remaining manual steps fail the task."""
-    result = outcome.result(module._diff)
+    result = outcome.result(module._diff, module.check_mode)
     result["api"] = module.api_summary()
     for warning in outcome.warnings:
         module.warn(warning)

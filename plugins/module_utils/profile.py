@@ -15,6 +15,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.levels import CELL
 
 _VENDOR = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+OUTSIDE_KINDS = ("ip_allowlist", "portal", "connect", "board_restriction", "troubleshooting")
 
 # A kind of value: its test, and what to give instead.
 KINDS = {
@@ -28,15 +29,21 @@ KINDS = {
     "https url or null": (lambda v: v is None or (isinstance(v, str) and v.startswith("https://")),
                           "an https:// address or null"),
     "table": (lambda v: isinstance(v, str) and "/" in v, "a Table Setup entry written 'Category / Table'"),
+    "outside kind": (lambda v: v in OUTSIDE_KINDS, "one of " + ", ".join(OUTSIDE_KINDS)),
+    "key kind": (lambda v: v in ("permanent", "token"),
+                 "permanent (a key made on the member's API Keys tab) or token (issued through the API; it expires)"),
 }
 
 # A mapping is a dict of key -> schema, a list is [schema of each item], anything else a kind.
 ROW = dict({"module": "text", "function": "text"}, **{cell: "level" for cell in CELLS})
+# A step of the vendor's procedure outside ConnectWise (or one the vendor leaves to the MSP): the checklist's last
+# section and the audit report show them; nothing checks them. text and steps are the vendor's own words; url and
+# addresses exactly as its page gives them (ip_allowlist: none when the page lists none).
+OUTSIDE_STEP = {"kind": "outside kind", "text": "text", "url": "https url or null", "addresses": ["text"], "steps": ["text"]}
 SCHEMA = {
     "vendor": "vendor",
     "title": "text",
-    "source": {"document": "text", "seed": "text or null", "url": "https url or null", "version": "text or null",
-               "retrieved": "date"},
+    "source": {"document": "text", "url": "https url or null", "version": "text or null", "retrieved": "date"},
     "levels_assumed": "bool",
     "role": {"name": "text"},
     "permissions": [ROW],
@@ -45,14 +52,16 @@ SCHEMA = {
     "tables": ["table"],
     "optional_tables": ["table"],
     "member": {"identifier": "text", "name": "text or null", "level": "text or null", "notes": "text or null"},
-    "key": {"description": "text"},
+    "key": {"description": "text", "kind": "key kind"},
+    "outside": [OUTSIDE_STEP],
     "notes": ["text"],
 }
 # What a run cannot do without, by path ("[]": every item of a list); every other key has a default (no tables, no
 # optional rows, the vendor as title, ...). Shipped profiles write every key (tests/unit/test_profiles.py).
 REQUIRED = {"vendor", "role", "role.name", "permissions", "member", "member.identifier",
             "permissions[].module", "permissions[].function", "optional_permissions[].module",
-            "optional_permissions[].function", "temporary_permissions[].module", "temporary_permissions[].function"}
+            "optional_permissions[].function", "temporary_permissions[].module", "temporary_permissions[].function",
+            "outside[].kind", "outside[].text"}
 
 
 def problems(profile, where="profile"):

@@ -26,7 +26,8 @@ INTEGRATION_OPTIONS = {
 }
 # What doctor.yml records of a tenant (cw-output/tenants/<host>.yml) so that later runs need not read it again.
 TENANT_FACTS_OPTION = {"type": "dict", "options": {"codebase": {"type": "str"}, "level1_name": {"type": "str"}}}
-KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description", "vault_password")
+KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description", "vault_password",
+            "handback")
 
 
 def item_secrets(items):

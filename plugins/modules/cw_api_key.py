@@ -10,9 +10,10 @@ short_description: Make sure the operator holds a working key pair for a Connect
 version_added: 1.0.0
 description:
   - No ConnectWise endpoint lists, creates or revokes the permanent keys of a member's API Keys tab.
-  - This module either issues a pair through C(POST /system/members/{identifier}/tokens) (the pair expires; its
-    expiration is returned), or accepts a pair an administrator created in the UI (O(member_public_key) and
-    O(member_private_key)) and plans that step when none is given.
+  - Vendors need a permanent key, made by an administrator on the member's API Keys tab. By default this module plans
+    that UI step and accepts the pair created there (O(member_public_key) and O(member_private_key)). With
+    O(source=token) it issues a pair through C(POST /system/members/{identifier}/tokens) instead; that pair expires
+    (its expiration is returned) and the integration stops working then.
   - Every pair is kept in O(dest), a JSON file created with mode 0600, and validated by calling the API as the member.
     A pair already held in O(dest) that still works is kept, so a re-run changes nothing.
   - No key that nobody holds. O(dest) is checked before a pair is issued (a folder there, or a folder that cannot be
@@ -45,9 +46,11 @@ options:
     required: true
   source:
     description:
-      - V(auto) uses the given pair, else a held pair that works, else issues one through the tokens endpoint.
-      - V(token) is the same, named explicitly.
-      - V(ui) never issues; without a given or held working pair it plans the UI step.
+      - V(auto) is the kind of key vendors need, a permanent one made in the UI, as V(ui).
+      - V(ui) never issues; without a given pair, or a held permanent pair that works, it plans the UI step (a held
+        pair that expires is replaced, as one issued through the API).
+      - V(token) uses the given pair, else a held pair that works, else issues one through the tokens endpoint (it
+        expires).
     type: str
     choices: [auto, token, ui]
     default: auto
@@ -83,9 +86,10 @@ options:
 """
 
 EXAMPLES = r"""
-- name: A working pair for TopLeft's member, kept in a 0600 file
+- name: An expiring pair issued through the API for TopLeft's member, kept in a 0600 file
   msp.connectwise.cw_api_key:
     member: TopLeft
+    source: token
     description: TopLeft
     dest: "{{ playbook_dir }}/credentials/{{ inventory_hostname }}-topleft.json"
 
@@ -100,6 +104,7 @@ EXAMPLES = r"""
 - name: Keep the pair vault-encrypted at rest
   msp.connectwise.cw_api_key:
     member: TopLeft
+    source: token
     dest: credentials/topleft.vault
     vault_password: "{{ lookup('ansible.builtin.file', '~/.cw-vault-password') }}"
 """
@@ -125,6 +130,14 @@ validated:
   returned: when a pair is held
   type: bool
   sample: true
+status:
+  description:
+    - The pair held - V(held) (works; it never expires, or not within 14 days), V(expiring) (works, expires within 14
+      days; a warning), V(expired), V(refused) (by the tenant - deleted or made inactive on the API Keys tab, or the
+      member is inactive) or V(not_held).
+  returned: always
+  type: str
+  sample: held
 dest:
   description: The credentials file.
   returned: when O(dest) is set

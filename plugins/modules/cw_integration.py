@@ -28,7 +28,9 @@ attributes:
   check_mode:
     support: full
     description: The audit. Nothing is written, the tenant is never probed with a write, and a role still to be created
-      is planned in full.
+      is planned in full. A tenant that differs from a profile is reported C(changed), whether the API or a person would
+      make the change (an unverified Table Setup list is not a known difference); outside check mode C(changed) means
+      a write was made.
   diff_mode:
     support: full
     description: Before and after per vendor and step, with managed fields only; private keys never appear.
@@ -51,9 +53,14 @@ options:
           time_zone, excluded_boards, notes), as in M(msp.connectwise.cw_api_member).
         type: dict
       key:
-        description: Where the member's key pair comes from and goes (source, dest, member_public_key,
-          member_private_key, rotate, description, vault_password), as in M(msp.connectwise.cw_api_key). Without dest
-          no key is issued.
+        description:
+          - Where the member's key pair comes from and goes (source, dest, member_public_key, member_private_key, rotate,
+            description, vault_password), as in M(msp.connectwise.cw_api_key). Without dest no key is issued.
+          - C(source=auto) (the default) gives the member the kind of key the profile's C(key.kind) names; every shipped
+            profile says C(permanent), a key made on the member's API Keys tab, so the run plans that UI step. C(token)
+            issues an expiring pair through the API instead.
+          - C(handback) is how the UI step tells the operator to give the new pair back (the playbooks say which
+            C(key_import) command to run); by default, as this task's C(key.member_public_key) and C(key.member_private_key).
         type: dict
       purge:
         description: Least privilege. Functions and tables the vendor does not ask for are set to None or disallowed.
@@ -145,9 +152,16 @@ RETURN = r"""
 integrations:
   description:
     - One entry per vendor, in the order given.
+    - C(compliance.key) is the status of the key pair held in the key's dest - V(held) (works; C(key_expiration) null
+      or more than 14 days away), V(expiring) (works, expires within 14 days; a warning), V(expired) or V(refused) (the
+      tenant refuses it; drift, never compliant), or V(not_held) (nothing to verify; the rest is judged all the same and
+      a warning says the key was not verified). C(key_expiration) is when it expires, or null.
     - C(unheld_keys) lists the keys that may have been issued for the vendor's member and never received (the answer to
       the tokens request was lost), as RV(msp.connectwise.cw_api_key#module:unheld_keys) of
       M(msp.connectwise.cw_api_key), with a warning each, until their record beside the key's dest is deleted.
+    - C(outside) is the profile's steps outside ConnectWise (firewall, vendor portal, advice), as the checklist shows
+      them; C(optional) the rows and tables the vendor marks optional that this run leaves out (empty with
+      C(include_optional)). A C(pending) item of kind V(permission) has the row's C(target) levels, changed or not.
   returned: success
   type: list
   elements: dict
@@ -158,11 +172,15 @@ integrations:
       role: {id: 27, name: TopLeft}
       member: {id: 181, identifier: TopLeft, inactive: false, role: TopLeft, level: Corporate}
       compliance: {status: drift, cells: 3, permission_cells: 3, member_fields: [], table_status: none, table_cells: 0,
-                   excess_grants: [], levels_assumed: false, key: held}
+                   excess_grants: [], levels_assumed: false, key: held, key_expiration: null}
       manual_steps: ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
-      pending: [{kind: permission, role: TopLeft, module: Companies, function: Contacts, cells: {inquire: {from: None, to: All}}}]
+      pending: [{kind: permission, role: TopLeft, module: Companies, function: Contacts, cells: {inquire: {from: None, to: All}},
+                 target: {add: None, edit: None, delete: None, inquire: All}}]
       warnings: []
       unheld_keys: []
+      optional: {permissions: [], tables: []}
+      outside: [{kind: portal, text: Submit the API credentials and other information in the setup portal,
+                 url: "https://customers.topleft.team/welcome/"}]
 manual_steps:
   description: Every vendor's checklist, one after the other, each line prefixed with the vendor's title.
   returned: always

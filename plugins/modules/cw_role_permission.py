@@ -26,7 +26,9 @@ attributes:
   check_mode:
     support: full
     description: Nothing is written, and the tenant is never probed with a write. For a role that a previous task would
-      create in the same check run, the full matrix is planned against a new role (every function at None).
+      create in the same check run, the full matrix is planned against a new role (every function at None). A role that
+      differs is reported C(changed), whether the API or a person (RV(manual_steps)) would make the change; outside
+      check mode C(changed) means a write was made.
   diff_mode:
     support: full
     description: Before and after show only the managed cells, keyed by C(Module / Function).
@@ -40,7 +42,9 @@ options:
     required: true
   permissions:
     description:
-      - The module functions and their levels. A level left out (or null) is left as it is.
+      - The module functions and their levels. A level left out (or null) is left as it is, unless O(purge=true).
+      - A grant in a cell not given here (a function not listed, or a cell a listed row leaves out) is returned in
+        RV(excess), never as a difference.
     type: list
     elements: dict
     default: []
@@ -67,7 +71,8 @@ options:
         type: str
   purge:
     description:
-      - Least privilege. Every function not listed in O(permissions) is set to None in all four cells.
+      - Least privilege. Every cell not given in O(permissions) is set to None, the four cells of a function not listed
+        and the cells a listed row leaves out.
       - An empty O(permissions) with O(purge=true) is refused.
     type: bool
     default: false
@@ -132,6 +137,14 @@ manual_steps:
   type: list
   elements: str
   sample: ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
+excess:
+  description: >-
+    Grants in cells not given in O(permissions), one line per function (C(Module / Function) then each cell and level);
+    empty with O(purge=true), which sets them to None.
+  returned: success
+  type: list
+  elements: str
+  sample: ["Companies / Company Maintenance: add All"]
 settings_writable:
   description: Whether this tenant accepts API writes to role settings, as learnt in this run (null when unknown).
   returned: success

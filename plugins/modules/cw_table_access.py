@@ -23,7 +23,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: The module never writes; check mode and a normal run read the same things.
+    description: The module never writes; check mode and a normal run read the same things. In check mode a verified
+      difference (a step in RV(manual_steps) the member's view proves is needed) is reported C(changed); outside check
+      mode nothing is ever changed by the module, and remaining steps fail the task unless O(allow_pending=true).
   diff_mode:
     support: full
     description: Before and after list the allowed tables (before is unknown without the member's key pair).

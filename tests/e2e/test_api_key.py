@@ -1,5 +1,5 @@
-"""cw_api_key: issue through the tokens endpoint into a 0600 file, keep it on re-runs, rotate only when asked,
-accept a pair created in the UI, and never show a private key, even at -vvvv."""
+"""cw_api_key: issue through the tokens endpoint (source: token) into a 0600 file, keep it on re-runs, rotate only when
+asked, accept a pair created in the UI, and never show a private key, even at -vvvv."""
 
 from __future__ import annotations
 
@@ -29,11 +29,11 @@ def test_issue_keep_rotate(sim, playbook, tmp_path):
     dest = tmp_path / "credentials" / "topleft.json"
     sim.clear_requests()
 
-    run = playbook([key(dest=str(dest))], check=True, expect_rc=0)
+    run = playbook([key(source="token", dest=str(dest))], check=True, expect_rc=0)
     assert run.result("key")["changed"] is True
     assert writes(sim) == [] and not dest.exists()
 
-    run = playbook([key(dest=str(dest))], verbosity=4, expect_rc=0)
+    run = playbook([key(source="token", dest=str(dest))], verbosity=4, expect_rc=0)
     result = run.result("key")
     assert result["changed"] is True and result["source"] == "token" and result["expiration"]
     assert stat.S_IMODE(os.stat(dest).st_mode) == 0o600
@@ -44,10 +44,10 @@ def test_issue_keep_rotate(sim, playbook, tmp_path):
     assert len(token_posts(sim)) == 1
 
     sim.clear_requests()
-    run = playbook([key(dest=str(dest))], expect_rc=0)
+    run = playbook([key(source="token", dest=str(dest))], expect_rc=0)
     assert run.result("key")["changed"] is False and writes(sim) == []
 
-    run = playbook([key(dest=str(dest), rotate=True)], expect_rc=0)
+    run = playbook([key(source="token", dest=str(dest), rotate=True)], expect_rc=0)
     assert run.result("key")["changed"] is True
     assert json.loads(dest.read_text())["public_key"] != held["public_key"]
     assert len(token_posts(sim)) == 1
@@ -83,10 +83,10 @@ def test_a_pair_created_in_the_ui(sim, playbook, tmp_path):
 def test_a_private_key_is_returned_only_to_a_no_log_task(sim, playbook):
     prepare(playbook)
     sim.clear_requests()
-    run = playbook([key()], expect_rc=2)
+    run = playbook([key(source="token")], expect_rc=2)
     assert "dest:" in run.result("key")["msg"] and token_posts(sim) == []
 
-    quiet = key()
+    quiet = key(source="token")
     quiet["no_log"] = True
     run = playbook([quiet, {"name": "length", "ansible.builtin.assert": {"that": ["out.credentials.private_key | length > 0"]}}],
                    verbosity=4, expect_rc=0)
@@ -103,7 +103,7 @@ def test_a_vault_password_keeps_the_pair_encrypted_at_rest(sim, playbook, tmp_pa
     def opened():
         return json.loads(VaultLib([("default", VaultSecret(password.encode()))]).decrypt(dest.read_text()))
 
-    run = playbook([key(dest=str(dest), vault_password=password)], verbosity=4, expect_rc=0)
+    run = playbook([key(source="token", dest=str(dest), vault_password=password)], verbosity=4, expect_rc=0)
     assert run.result("key")["changed"] is True
     text = dest.read_text()
     assert text.startswith("$ANSIBLE_VAULT;1.1;AES256") and stat.S_IMODE(os.stat(dest).st_mode) == 0o600
@@ -113,24 +113,24 @@ def test_a_vault_password_keeps_the_pair_encrypted_at_rest(sim, playbook, tmp_pa
 
     # Held and working: no change, no write, the file untouched.
     sim.clear_requests()
-    run = playbook([key(dest=str(dest), vault_password=password)], expect_rc=0)
+    run = playbook([key(source="token", dest=str(dest), vault_password=password)], expect_rc=0)
     assert run.result("key")["changed"] is False and writes(sim) == [] and dest.read_text() == text
 
     # Without the password: a clear error, and the encrypted file is never replaced.
-    run = playbook([key(dest=str(dest))], expect_rc=2)
+    run = playbook([key(source="token", dest=str(dest))], expect_rc=2)
     assert "vault_password: %s is vault-encrypted" % dest in run.result("key")["msg"]
-    run = playbook([key(dest=str(dest), vault_password="not it")], expect_rc=2)
+    run = playbook([key(source="token", dest=str(dest), vault_password="not it")], expect_rc=2)
     assert "the vault password does not open it" in run.result("key")["msg"]
     assert dest.read_text() == text and token_posts(sim) == []
 
     # A plain file from before is encrypted in place, the same pair kept (no new key issued).
     plain = tmp_path / "credentials" / "plain.json"
-    playbook([key(dest=str(plain))], expect_rc=0)
+    playbook([key(source="token", dest=str(plain))], expect_rc=0)
     pair = json.loads(plain.read_text())
     sim.clear_requests()
-    run = playbook([key(dest=str(plain), vault_password=password)], check=True, expect_rc=0)
+    run = playbook([key(source="token", dest=str(plain), vault_password=password)], check=True, expect_rc=0)
     assert run.result("key")["changed"] is True and json.loads(plain.read_text()) == pair  # check mode: planned only
-    run = playbook([key(dest=str(plain), vault_password=password)], expect_rc=0)
+    run = playbook([key(source="token", dest=str(plain), vault_password=password)], expect_rc=0)
     assert run.result("key")["changed"] is True and token_posts(sim) == []
     dest = plain  # what opened() reads
     assert opened()["private_key"] == pair["private_key"] and pair["private_key"] not in plain.read_text()

@@ -106,14 +106,15 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
         keys = (replay.public_key, replay.private_key)
         topleft = next(r["id"] for r in json.loads(FIXTURE.read_text())["answers"]["/system/securityRoles"]
                        if r["name"] == "TopLeft")
-        check, result = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path, check=True)
+        tokens = {"cw_key_source": "token"}  # the member's key issued through the API, a POST replayed too
+        check, result = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path, check=True, extra=tokens)
         assert check.returncode == 0, check.stdout[-3000:]
         assert writes(replay) == []
         [plan] = result["integrations"]
         # The captured tenant's own role is adopted; its hand-made rows are compared with the profile's.
         assert plan["role"] == {"id": topleft, "name": "TopLeft"}
         assert plan["compliance"]["status"] == "missing_member"
-        assert plan["compliance"]["excess_grants"] == ["Finance / Invoicing"]
+        assert plan["compliance"]["excess_grants"] == ["Finance / Invoicing: inquire All"]
         cells = {(d["module"], d["function"]): d["cells"] for d in plan["differences"] if d["kind"] == "permission"}
         assert cells[("Project", "Project Tickets")] == {"edit": {"from": "None", "to": "All"},
                                                          "inquire": {"from": "My", "to": "All"}}
@@ -124,9 +125,10 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
         # The member goes to the tenant's level 1, whatever it is called.
         level = {"kind": "member", "member": "TopLeft", "field": "level", "from": None, "to": "Head Office"}
         assert level in plan["differences"]
-        assert {"kind": "api_key", "member": "TopLeft", "action": "create"} in plan["differences"]
+        assert {"kind": "api_key", "member": "TopLeft", "action": "create", "status": "not_held", "expiration": None} \
+            in plan["differences"]
 
-        run, applied = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path)
+        run, applied = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path, extra=tokens)
         # The captured tenant refuses API writes to role levels (as tenants do): they are left to a person.
         assert run.returncode == 2 and "manual step(s) remain" in run.stdout, run.stdout[-3000:]
         [done] = applied["integrations"]
@@ -141,12 +143,15 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
 
         apply_pending(replay, "TopLeft", done["pending"])  # the administrator works through the checklist
         replay.clear_requests()
-        audit, _ = run_book("audit.yml", replay, keys, replay.company, tmp_path, extra={"cw_vendors": ["topleft"]})
+        audit, _records = run_book("audit.yml", replay, keys, replay.company, tmp_path, extra=dict(tokens, cw_vendors=["topleft"]))
         assert audit.returncode == 0, audit.stdout[-3000:]
         assert writes(replay) == []
         report = json.loads((tmp_path / "reports" / "audit.json").read_text())
         cell = report["tenants"]["localhost"]["topleft"]
-        assert cell["status"] == "excess_grants" and cell["compliance"]["key"] == "held", cell
+        # A token works for 24 hours: it works, and the audit says it expires soon.
+        # Its hand-made extra grant is listed and leaves the verdict compliant.
+        assert cell["status"] == "compliant" and cell["compliance"]["key"] == "expiring", cell
+        assert cell["compliance"]["excess_grants"] == ["Finance / Invoicing: inquire All"]
 
 
 def test_a_capture_replays_with_the_same_onboarding_plan_as_the_tenant_it_was_captured_from(sim, tmp_path):
@@ -175,7 +180,7 @@ def test_a_replayed_tenant_answers_in_the_captured_shape(tmp_path, shape):
     path = tmp_path / "capture.json"
     path.write_text(json.dumps(document))
     with SimulatorProcess(capture=path) as replay:
-        process, _ = run_book("doctor.yml", replay, (replay.public_key, replay.private_key), replay.company, tmp_path,
+        process, _records = run_book("doctor.yml", replay, (replay.public_key, replay.private_key), replay.company, tmp_path,
                               extra={"cw_capture": True})
         assert process.returncode == 0, process.stdout[-3000:]
     again = json.loads((tmp_path / "captures" / "localhost.json").read_text())["answers"]

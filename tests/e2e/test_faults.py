@@ -33,6 +33,8 @@ from .helpers import task
 HERE = Path(__file__).resolve().parent
 PROFILES = REPO / "roles" / "integration" / "files" / "profiles"
 CONVERGE = "Converge the integrations (check mode audits)"
+# The onboarding runs here issue the member's key through the tokens endpoint: a POST the faults meet too.
+TOKENS = {"cw_key_source": "token"}
 RETRIED_STATUSES = (429, 502, 503, 504)
 
 
@@ -207,7 +209,9 @@ def converge_again(sim, onboard, first_failed, idempotence):
 
 
 def integration_task(held):
-    item = {"profile": yaml.safe_load((PROFILES / "topleft.yml").read_text()), "key": {"dest": str(held)}}
+    """cw_integration as onboard_topleft.yml runs it, issuing the member's key through the tokens endpoint (a POST
+    under the faults too)."""
+    item = {"profile": yaml.safe_load((PROFILES / "topleft.yml").read_text()), "key": {"dest": str(held), "source": "token"}}
     return task("cw_integration", _name="integration", integrations=[item])
 
 
@@ -237,7 +241,7 @@ def test_onboarding_under_faults(sim, playbook, tmp_path, scenario):
         held = tmp_path / "out" / "credentials" / "localhost-topleft.json"
 
         def onboard(extra_env=None):
-            run = run_book(tmp_path, "onboard_topleft.yml", env=dict(tenant_env(sim), **(extra_env or {})))
+            run = run_book(tmp_path, "onboard_topleft.yml", env=dict(tenant_env(sim), **(extra_env or {})), extra=TOKENS)
             return run, run.result(CONVERGE)
     else:
         held = tmp_path / "credentials" / "topleft.json"
@@ -266,7 +270,7 @@ def test_two_playbooks_onboarding_one_tenant_at_once(sim, tmp_path):
     sim.set_faults(latency_ms=40)  # widens the read-then-write window so that the two runs overlap
     sim.clear_requests()
     env = tenant_env(sim)
-    handles = [start_book(tmp_path, "onboard_topleft.yml", env=env, tag="run%d" % n) for n in (1, 2)]
+    handles = [start_book(tmp_path, "onboard_topleft.yml", env=env, extra=TOKENS, tag="run%d" % n) for n in (1, 2)]
     runs = [finish_book(h) for h in handles]
     for run in runs:
         assert run.rc == 0, run.output[-3000:]
@@ -284,6 +288,6 @@ def test_two_playbooks_onboarding_one_tenant_at_once(sim, tmp_path):
     assert_onboarded(sim, held)
 
     def onboard():
-        again = run_book(tmp_path, "onboard_topleft.yml", env=env, tag="rerun")
+        again = run_book(tmp_path, "onboard_topleft.yml", env=env, extra=TOKENS, tag="rerun")
         return again, again.result(CONVERGE)
     converge_again(sim, onboard, first_failed=False, idempotence=True)

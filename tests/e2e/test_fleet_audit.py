@@ -12,7 +12,8 @@ SEEDS = ["topleft", "cw_kanban", "mobius"]
 
 
 def items(tmp_path, name, vendors=None):
-    return [{"profile": profile(v), "key": {"dest": str(tmp_path / ("%s-%s.json" % (name, v)))}} for v in vendors or SEEDS]
+    return [{"profile": profile(v), "key": {"dest": str(tmp_path / ("%s-%s.json" % (name, v))), "source": "token"}}
+            for v in vendors or SEEDS]
 
 
 def tenant(sim, tmp_path, name, **extra):

@@ -38,12 +38,14 @@ def test_topleft_on_a_writable_tenant(sim, playbook, tmp_path):
     assert len(result["diff"]["after"]["topleft"]["permissions"]) == 26
 
     sim.clear_requests()
-    run = playbook([integration(tmp_path, settings_writable=True)], expect_rc=0)
+    # A key issued through the API, so that one run completes the integration (test_permanent_keys.py: the UI key).
+    tokens = {"key": {"dest": str(tmp_path / "topleft.json"), "source": "token"}}
+    run = playbook([integration(tmp_path, settings_writable=True, item=tokens)], expect_rc=0)
     result = run.result("integration")
     topleft = result["integrations"][0]
     assert result["changed"] is True and topleft["pending"] == [], topleft
     sim.clear_requests()
-    run = playbook([integration(tmp_path, settings_writable=True)], check=True, expect_rc=0)
+    run = playbook([integration(tmp_path, settings_writable=True, item=tokens)], check=True, expect_rc=0)
     result = run.result("integration")
     assert result["integrations"][0]["compliance"]["status"] == "compliant", result["integrations"][0]["compliance"]
     assert writes(sim) == []

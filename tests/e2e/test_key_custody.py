@@ -31,7 +31,8 @@ REVOKE = "a key may exist that nobody holds: revoke it in System > Members > API
 
 
 def key(name="key", **options):
-    return task("cw_api_key", _name=name, member="TopLeft", **options)
+    """cw_api_key issuing through the tokens endpoint: the custody of keys nobody else made."""
+    return task("cw_api_key", _name=name, member="TopLeft", source="token", **options)
 
 
 def issued_keys(sim, identifier="TopLeft"):
@@ -98,23 +99,24 @@ def test_a_lost_token_answer_is_reported_by_onboarding_and_the_audit(sim, tmp_pa
     env = tenant_env(sim)
     out = tmp_path / "out"
     record = out / "credentials" / "localhost-topleft.json.unheld-keys.yml"
-    assert run_book(tmp_path, "onboard_topleft.yml", env=env).rc == 0
+    tokens = {"cw_key_source": "token"}
+    assert run_book(tmp_path, "onboard_topleft.yml", env=env, extra=tokens).rc == 0
     # A rotation whose tokens answer is lost: the only write of this run.
     sim.set_faults(drop_after_write_every=1)
     run = run_book(tmp_path, "onboard_topleft.yml", env=dict(env, CW_RETRIES="0"),
-                   extra={"cw_vendor_overrides": {"topleft": {"key": {"rotate": True}}}})
+                   extra=dict(tokens, cw_vendor_overrides={"topleft": {"key": {"rotate": True}}}))
     sim.clear_faults()
     assert run.rc == 2 and REVOKE in run.result(CONVERGE)["msg"]
     assert [e["member"] for e in yaml.safe_load(record.read_text())] == ["TopLeft"]
 
-    run = run_book(tmp_path, "onboard_topleft.yml", env=env)
+    run = run_book(tmp_path, "onboard_topleft.yml", env=env, extra=tokens)
     assert run.rc == 0, run.output[-3000:]
     vendor = run.result(CONVERGE)["integrations"][0]
     assert [k["member"] for k in vendor["unheld_keys"]] == ["TopLeft"]
     assert any(REVOKE in w for w in vendor["warnings"])
 
     def audited():
-        audit = run_book(tmp_path, "audit.yml", env=env, extra={"cw_vendors": ["topleft"]}, tag="audit")
+        audit = run_book(tmp_path, "audit.yml", env=env, extra=dict(tokens, cw_vendors=["topleft"]), tag="audit")
         assert audit.rc == 0, audit.output[-3000:]
         fleet = audit.result("Audit every tenant of the play")["tenants"]["localhost"]["integrations"][0]
         report = json.loads((out / "reports" / "audit.json").read_text())["tenants"]["localhost"]["topleft"]
@@ -139,7 +141,7 @@ def test_two_runs_at_once_for_one_member_issue_one_key(sim, playbook, tmp_path):
 
     def run():
         client = ConnectWiseClient(sim.url, sim.company, sim.public_key, sim.private_key, CLIENT_ID, retries=0)
-        return converge_key(client, "TopLeft", dest=str(dest))
+        return converge_key(client, "TopLeft", source="token", dest=str(dest))
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         outcomes = [future.result() for future in [pool.submit(run) for _run in range(2)]]
@@ -171,7 +173,7 @@ def test_onboarding_converges_under_faults_on_its_writes(sim, playbook, tmp_path
     sim.set_faults(**faults)
     run = playbook([integration_task(held)], diff=False)
     assert run.rc == 0, run.result("integration").get("msg")
-    assert run.result("integration")["integrations"][0]["compliance"]["key"] == "held"
+    assert run.result("integration")["integrations"][0]["compliance"]["key"] == "expiring"  # a token: it works 24 h
     assert len(only(sim, "roles", "TopLeft")) == 1 and len(only(sim, "members", "TopLeft")) == 1
     assert json.loads(held.read_text())["public_key"] in {k["publicKey"] for k in issued_keys(sim)}
     sim.clear_requests()
@@ -191,7 +193,7 @@ def test_the_credentials_folder_is_private_and_a_host_name_cannot_leave_it(sim, 
             and "Rename the host in the inventory" in run.output), run.output[-3000:]
     assert sim.writes() == [] and list(tmp_path.rglob("*escape*")) == []
 
-    run = run_book(tmp_path, "onboard_topleft.yml", env=env)
+    run = run_book(tmp_path, "onboard_topleft.yml", env=env, extra={"cw_key_source": "token"})
     assert run.rc == 0, run.output[-3000:]
     assert stat.S_IMODE(credentials.stat().st_mode) == 0o700
     assert stat.S_IMODE((credentials / "localhost-topleft.json").stat().st_mode) == 0o600

@@ -18,6 +18,9 @@ from .conftest import CLIENT_ID
 from .helpers import writes
 
 SEEDS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
+# Keys issued through the API: these tests are about the role, its levels and tables (test_permanent_keys.py has the
+# permanent key every vendor asks for).
+TOKENS = {"cw_key_source": "token"}
 
 
 @pytest.fixture
@@ -51,9 +54,10 @@ def tenants_inventory(sim, names, vendors):
     return {"cw_tenants": {"hosts": hosts}}
 
 
-def admin(sim, company, checklists):
-    subprocess.run([sys.executable, "-m", "simulator.admin", "--url", sim.url, "--company", company, "apply"]
-                   + [str(c) for c in checklists], cwd=REPO, check=True, capture_output=True)
+def admin(sim, company, checklists, keys_dir):
+    """The administrator works through the checklists; a key pair made in the UI goes to keys_dir (never the repo)."""
+    subprocess.run([sys.executable, "-m", "simulator.admin", "--url", sim.url, "--company", company, "--keys-dir",
+                    str(keys_dir), "apply"] + [str(c) for c in checklists], cwd=REPO, check=True, capture_output=True)
 
 
 def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
@@ -62,17 +66,17 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
         sim.create_tenant(company=name, public_key=name + "public", private_key=name + "private", settings_writable=True)
     inventory = tenants_inventory(sim, names, SEEDS)
     # alpha and bravo are onboarded (the administrator applies the Table Setup steps); charlie is untouched.
-    onboard = run_book("onboard.yml", inventory=inventory, extra={"cw_hosts": "alpha:bravo", "cw_purge": True})
+    onboard = run_book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
     assert onboard.returncode == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
     for name in ("alpha", "bravo"):
-        admin(sim, name, sorted((tmp_path / "out" / "checklists").glob(name + "-*.md")))
-    onboard = run_book("onboard.yml", inventory=inventory, extra={"cw_hosts": "alpha:bravo", "cw_purge": True})
+        admin(sim, name, sorted((tmp_path / "out" / "checklists").glob(name + "-*.md")), tmp_path / "ui-keys" / name)
+    onboard = run_book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
     assert onboard.returncode == 0, onboard.stdout[-3000:]
     # drift on bravo: TopLeft's role loses a right
     sim.ui_set_levels("TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "None"}], company="bravo")
 
     sim.clear_requests()
-    audit = run_book("audit.yml", inventory=inventory, extra={"cw_purge": True})
+    audit = run_book("audit.yml", inventory=inventory, extra=dict(TOKENS, cw_purge=True))
     assert audit.returncode == 0, audit.stdout[-3000:]
     assert writes(sim) == []
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
@@ -86,6 +90,10 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
     assert html.count("<tr><th>") == 4  # header row + 3 tenants
     assert '<td class="drift"><a href="#bravo-topleft">drift (1 cells)</a></td>' in html
     assert 'id="bravo-topleft"' in html and "Companies / Contacts: inquire None &rarr; All" in html
+    # The vendor's steps outside ConnectWise, per tenant and vendor, compliant or not.
+    assert [s["kind"] for s in report["tenants"]["alpha"]["topleft"]["outside"]] == [
+        "ip_allowlist", "board_restriction", "portal", "troubleshooting"]
+    assert html.count('<a href="https://customers.topleft.team/welcome/">') == 3
 
 
 def recap(stdout):
@@ -131,7 +139,7 @@ def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, run_boo
 
 def audit_requests(sim, run_book, env):
     sim.clear_requests()
-    audit = run_book("audit.yml", env=env, extra={"cw_vendors": ["topleft"]})
+    audit = run_book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["topleft"]))
     assert audit.returncode == 0, audit.stdout[-3000:]
     return ["%s %s" % (r["method"], r.get("resource") or r["path"]) for r in sim.requests()]
 
@@ -139,7 +147,7 @@ def audit_requests(sim, run_book, env):
 def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_works(sim, run_book, tmp_path):
     env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
     sim.set_settings_writable(True)
-    assert run_book("onboard_topleft.yml", env=env).returncode == 0
+    assert run_book("onboard_topleft.yml", env=env, extra=TOKENS).returncode == 0
     unrecorded = audit_requests(sim, run_book, env)
     assert run_book("doctor.yml", env=env).returncode == 0
     recorded = audit_requests(sim, run_book, env)
@@ -172,13 +180,13 @@ def test_doctor_onboarding_and_audit_whatever_form_names_the_tables(sim, run_boo
     doctor = run_book("doctor.yml", env=env)
     assert doctor.returncode == 0 and "Table Setup items in customizeItems are named by: %s" % form in doctor.stdout, doctor.stdout
     assert yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())["cw_table_item_form"] == form
-    first = run_book("onboard_timesanity.yml", env=env)
+    first = run_book("onboard_timesanity.yml", env=env, extra=TOKENS)
     assert first.returncode == 2 and "manual step(s) remain" in first.stdout, first.stdout[-3000:]
-    admin(sim, "forms", sorted((tmp_path / "out" / "checklists").glob("*.md")))
-    again = run_book("onboard_timesanity.yml", env=env)
+    admin(sim, "forms", sorted((tmp_path / "out" / "checklists").glob("*.md")), tmp_path / "ui-keys")
+    again = run_book("onboard_timesanity.yml", env=env, extra=TOKENS)
     assert again.returncode == 0, again.stdout[-3000:]
     sim.clear_requests()
-    audit = run_book("audit.yml", env=env, extra={"cw_vendors": ["timesanity"]})
+    audit = run_book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["timesanity"]))
     assert audit.returncode == 0 and writes(sim) == [], audit.stdout[-3000:]
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["localhost"]["timesanity"]["status"] == "compliant", report
@@ -187,7 +195,7 @@ def test_doctor_onboarding_and_audit_whatever_form_names_the_tables(sim, run_boo
 def test_onboarding_with_a_vault_password_keeps_every_key_file_encrypted(sim, run_book, tmp_path):
     env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
     sim.set_settings_writable(True)
-    vaulted = {"cw_key_vault_password": "fleet vault password"}
+    vaulted = dict(TOKENS, cw_key_vault_password="fleet vault password")
     onboard = run_book("onboard_topleft.yml", env=env, extra=vaulted)
     assert onboard.returncode == 0, onboard.stdout[-3000:]
     credentials = tmp_path / "out" / "credentials" / "localhost-topleft.json"
@@ -198,16 +206,16 @@ def test_onboarding_with_a_vault_password_keeps_every_key_file_encrypted(sim, ru
     audit = run_book("audit.yml", env=env, extra=dict(vaulted, cw_vendors=["topleft"]))
     assert audit.returncode == 0, audit.stdout[-3000:]
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
-    assert report["tenants"]["localhost"]["topleft"]["compliance"]["key"] == "held"
+    assert report["tenants"]["localhost"]["topleft"]["compliance"]["key"] == "expiring"  # a token: it works 24 h
     assert writes(sim) == []
-    bare = run_book("audit.yml", env=env, extra={"cw_vendors": ["topleft"]})
+    bare = run_book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["topleft"]))
     assert bare.returncode == 2 and "vault_password: %s is vault-encrypted" % credentials in bare.stdout
 
 
 def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
     sim.set_settings_writable(True)
     env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
-    assert run_book("onboard_topleft.yml", env=env).returncode == 0
+    assert run_book("onboard_topleft.yml", env=env, extra=TOKENS).returncode == 0
     sim.clear_requests()
     off = run_book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"})
     assert "System > Members > API Members > TopLeft > API Keys: delete every key" in off.stdout

@@ -45,10 +45,11 @@ def test_default_tenant_gets_exact_manual_steps_then_verifies(sim, playbook):
     playbook([role()], expect_rc=0)
     sim.clear_requests()
 
+    # A difference is a change, whoever makes it: check mode says changed though only a person can apply the steps.
     run = playbook([levels()], check=True, expect_rc=0)
     result = run.result("levels")
     assert result["manual_steps"] == EXPECTED_STEPS
-    assert result["changed"] is False and writes(sim) == []
+    assert result["changed"] is True and writes(sim) == []
 
     # A real run learns the tenant refuses (one PATCH answered 405, nothing changed) and fails with the count.
     sim.clear_requests()
@@ -59,16 +60,19 @@ def test_default_tenant_gets_exact_manual_steps_then_verifies(sim, playbook):
     assert [(w["method"], w["status"]) for w in writes(sim)] == [("PATCH", 405)]
     assert len(settings_reads(sim)) == 1
 
-    # Told the tenant refuses, the module sends no write at all; allow_pending collects the steps without failing.
+    # Told the tenant refuses, the module sends no write at all; allow_pending collects the steps without failing, and
+    # outside check mode changed says what was written: nothing.
     sim.clear_requests()
     run = playbook([levels(settings_writable=False, allow_pending=True)], expect_rc=0)
-    assert run.result("levels")["pending"] and writes(sim) == []
+    assert run.result("levels")["pending"] and run.result("levels")["changed"] is False and writes(sim) == []
 
     apply_pending(sim, "TopLeft", run.result("levels")["pending"])
     sim.clear_requests()
     run = playbook([levels()], expect_rc=0)
     result = run.result("levels")
     assert result["changed"] is False and result["pending"] == [] and result["manual_steps"] == []
+    run = playbook([levels()], check=True, expect_rc=0)
+    assert run.result("levels")["changed"] is False
     assert writes(sim) == []
 
 

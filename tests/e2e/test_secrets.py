@@ -1,6 +1,7 @@
-"""Secrets audit: every playbook at -vvvv with --diff (onboard, onboard.yml over an inventory, audit, doctor, offboard),
-including failures (401, manual steps remaining, a bad UI pair) and retries (429/503): no private key — the CW
-administrator's, a tenant's own from an inventory, a key the collection issued, a key created in the UI — appears in
+"""Secrets audit: every playbook at -vvvv with --diff (onboard, onboard.yml over an inventory, audit, doctor, offboard,
+key_import), including failures (401, manual steps remaining, a bad UI pair) and retries (429/503): no private key — the
+CW administrator's, a tenant's own from an inventory, a key the collection issued, a key created in the UI (handed to a
+module or to key_import) or the vault password of a key file — appears in
 stdout, stderr, the task results callbacks see, the JSON or HTML report, the checklists, or any file under
 CW_OUTPUT_DIR other than the 0600 credentials files (in a 0700 folder). Credentials never go over plain http to a
 non-loopback host, and certificates are checked unless validate_certs is turned off.
@@ -111,24 +112,29 @@ def audit(sim, tmp_path):
 def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     env = tenant_env(sim)
     loud = {"verbosity": 4, "diff": True}
+    tokens = {"cw_key_source": "token"}
 
     # Onboarding issues a key (0600 file); a second run meets 429s and 503s and retries them.
-    run = audit.add("onboard", run_book(tmp_path, "onboard_topleft.yml", env=env, **loud))
+    run = audit.add("onboard", run_book(tmp_path, "onboard_topleft.yml", env=env, extra=tokens, **loud))
     assert run.rc == 0, run.stdout[-3000:]
     sim.set_faults(rate_limit_per_minute=4, rate_window_s=1, retry_after=0.3, fail_every=4)
-    run = audit.add("onboard with retries", run_book(tmp_path, "onboard_topleft.yml", env=dict(env, CW_RETRIES="8"), **loud))
+    run = audit.add("onboard with retries", run_book(tmp_path, "onboard_topleft.yml", env=dict(env, CW_RETRIES="8"),
+                                                     extra=tokens, **loud))
     sim.clear_faults()
     assert run.rc == 0 and run.result(CONVERGE)["api"]["retries"] > 0, run.stdout[-3000:]
 
     # An inventory of tenants with their own keys: acme refuses level writes, so its run fails with manual steps left.
-    run = audit.add("onboard.yml", run_book(tmp_path, "onboard.yml", inventory=inventory(sim), **loud))
+    run = audit.add("onboard.yml", run_book(tmp_path, "onboard.yml", inventory=inventory(sim), extra=tokens, **loud))
     assert run.rc == 2 and "manual step(s) remain on acme" in run.stdout, run.stdout[-3000:]
 
-    # At once: a UI-created pair handed to the modules (and a wrong one) in a play of their own; the audit (one tenant
-    # with a wrong key: 401 in the report); doctor with the write probe.
+    # At once: a UI-created pair handed to the modules (and a wrong one) in a play of their own; another handed over
+    # with key_import from a vault-encrypted file; the audit (one tenant with a wrong key: 401 in the report); doctor
+    # with the write probe.
     pair = sim.ui_create_key("TopLeft", "secrets audit")
     wrong = sim.ui_create_key("jtech", "not TopLeft's")
-    audit.secrets |= {pair["privateKey"], wrong["privateKey"]}
+    imported = sim.ui_create_key("TopLeft", "key import")
+    key_file, vault_password = vaulted_key_file(tmp_path, imported)
+    audit.secrets |= {pair["privateKey"], wrong["privateKey"], imported["privateKey"], vault_password}
     credentials = audit.out / "credentials"
     play = [
         task("cw_api_key", _name="ui pair", member="TopLeft", source="ui", member_public_key=pair["publicKey"],
@@ -140,6 +146,8 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     ]
     handles = {
         "ui pair": start_book(tmp_path, write_play(tmp_path, play), env=env, tag="ui", **loud),
+        "key import": start_book(tmp_path, "key_import.yml", env=dict(env, ANSIBLE_VAULT_PASSWORD_FILE=str(tmp_path / "vault-password")),
+                                 extra={"cw_vendor": "topleft", "cw_key_file": str(key_file)}, tag="import", **loud),
         "audit": start_book(tmp_path, "audit.yml", inventory=inventory(sim, broken=True), tag="audit", **loud),
         "doctor": start_book(tmp_path, "doctor.yml", inventory=inventory(sim), extra={"cw_probe_settings_write": True},
                              tag="doctor", **loud),
@@ -147,6 +155,8 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     runs = {name: audit.add(name, finish_book(handle)) for name, handle in handles.items()}
     assert runs["ui pair"].rc == 0 and runs["ui pair"].result("ui pair")["validated"] is True, runs["ui pair"].stdout[-3000:]
     assert "does not authenticate" in runs["ui pair"].result("wrong ui pair")["msg"]
+    assert runs["key import"].rc == 0, runs["key import"].stdout[-3000:]
+    assert json.loads((credentials / "localhost-topleft.json").read_text())["private_key"] == imported["privateKey"]
     assert runs["audit"].rc == 2 and runs["doctor"].rc == 0
     assert "HTTP 401" in runs["audit"].stdout
     report = json.loads((audit.out / "reports" / "audit.json").read_text())
@@ -184,8 +194,8 @@ def test_no_private_key_from_vendor_overrides(sim, tmp_path, audit):
     hosts = inventory(sim)
     hosts["cw_tenants"]["hosts"].pop("acme")
     hosts["cw_tenants"]["hosts"]["main"]["cw_vendor_overrides"] = {"topleft": {
-        "member": {"identifier": "topleftui"}, "key": {"source": "ui", "member_public_key": pair["publicKey"],
-                                                   "member_private_key": pair["privateKey"]}}}
+        "member": {"identifier": "topleftui"},
+        "key": {"source": "ui", "member_public_key": pair["publicKey"], "member_private_key": pair["privateKey"]}}}
     run = audit.add("overrides", run_book(tmp_path, "onboard.yml", inventory=hosts, check=True, verbosity=4, diff=True))
     assert run.rc == 0, run.stdout[-3000:]
     audit.check()
@@ -197,12 +207,24 @@ def test_integration_without_dest_issues_no_key(sim, playbook):
     sim.set_settings_writable(True)
     item = {"profile": yaml.safe_load((PROFILES / "topleft.yml").read_text())}
     run = playbook([task("cw_integration", _name="plan", integrations=[item])], check=True, expect_rc=0)
-    assert run.result("plan")["integrations"][0]["compliance"]["key"] == "missing"
+    assert run.result("plan")["integrations"][0]["compliance"]["key"] == "not_held"
     run = playbook([task("cw_integration", _name="apply", integrations=[item])], verbosity=4, expect_rc=0)
     result = run.result("apply")["integrations"][0]
-    assert result["compliance"]["key"] == "missing" and result["pending"] == []
+    assert result["compliance"]["key"] == "not_held" and result["pending"] == []
     assert not [w for w in sim.writes() if w["path"].lower().endswith("/tokens")]
     assert sim.private_key not in run.output
+
+
+def vaulted_key_file(tmp_path, pair):
+    """The vars file key_import reads (-e cw_key_file), encrypted as an operator would with ansible-vault; returns it
+    and the vault password (in tmp_path/vault-password)."""
+    from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
+    password = "key file vault password 41c7"
+    (tmp_path / "vault-password").write_text(password + "\n")
+    text = yaml.safe_dump({"member_public_key": pair["publicKey"], "member_private_key": pair["privateKey"]})
+    path = tmp_path / "topleft-keys.yml"
+    path.write_bytes(VaultLib([("default", VaultSecret(password.encode()))]).encrypt(text))
+    return path, password
 
 
 def write_play(tmp_path, tasks):

@@ -113,7 +113,7 @@ def test_audit_artifacts_are_the_tenant_compliance_and_a_workflow_branches_on_th
     assert artifacts["cw_audit_summary"] == {"missing_role": 1}
     assert artifacts["cw_pending"][TENANT]["topleft"] == len(artifacts["cw_checklists"][TENANT]["topleft"]) > 0
     cell = artifacts["cw_compliance"][TENANT]["topleft"]
-    assert cell["status"] == "missing_role" and cell["key"] == "missing"
+    assert cell["status"] == "missing_role" and cell["key"] == "not_held"
     assert {"cells", "permission_cells", "member_fields", "table_status", "excess_grants"} <= set(cell)
     assert PUBLIC not in json.dumps(artifacts) and PRIVATE not in json.dumps(artifacts)
     # The credential's output folder is this tenant's: the report of this job is there, for this tenant only.
@@ -127,14 +127,15 @@ def test_audit_artifacts_are_the_tenant_compliance_and_a_workflow_branches_on_th
 
 def test_onboarded_tenant_reports_compliant_and_the_gate_passes(sim, awx_job):
     sim.set_settings_writable(True, company=TENANT)
-    process, artifacts = awx_job("playbooks/onboard_topleft.yml", TENANT)
+    tokens = {"cw_key_source": "token"}  # the member's key issued through the API, so that the job completes
+    process, artifacts = awx_job("playbooks/onboard_topleft.yml", TENANT, extra_vars=tokens)
     assert process.returncode == 0, process.stdout + process.stderr
     # An onboarding job reports the state it left (compliant) and what it found before it wrote (no role yet).
     assert artifacts["cw_compliance"][TENANT]["topleft"]["status"] == "compliant"
     assert artifacts["cw_compliance"][TENANT]["topleft"]["found"] == "missing_role"
 
     sim.clear_requests()
-    process, artifacts = awx_job("playbooks/audit.yml", TENANT)
+    process, artifacts = awx_job("playbooks/audit.yml", TENANT, extra_vars=tokens)
     assert process.returncode == 0, process.stdout + process.stderr
     assert writes(sim) == []
     assert artifacts["cw_compliance"][TENANT]["topleft"]["status"] == "compliant", artifacts

@@ -18,7 +18,7 @@ def setup_member(playbook, tmp_path):
         task("cw_role_permission", _name="levels", role="TimeSanity", settings_writable=False, allow_pending=True,
              permissions=[{"module": "System", "function": "Table Setup", "inquire": "All"}]),
         task("cw_api_member", _name="member", identifier="timesanity", role="TimeSanity"),
-        task("cw_api_key", _name="key", member="timesanity", dest=dest),
+        task("cw_api_key", _name="key", member="timesanity", source="token", dest=dest),
     ], expect_rc=0)
     return dest
 
@@ -38,6 +38,8 @@ def test_without_keys_the_result_is_unverified_never_ok(sim, playbook, tmp_path)
     run = playbook([access(allow_pending=True)], expect_rc=0)
     result = run.result("tables")
     assert result["status"] == "unverified"
+    # Not known to differ, so check mode does not call it a change either.
+    assert playbook([access()], check=True, expect_rc=0).result("tables")["changed"] is False
     assert [p["table"] for p in result["pending"]] == ["General / Auto Sync", "Project / Project Board", "Service / Service Board"]
     run = playbook([access()], expect_rc=2)
     assert "3 manual steps remain" in run.result("tables")["msg"]
@@ -52,7 +54,8 @@ def test_verified_as_the_member_after_the_administrator_applies_the_steps(sim, p
     sim.clear_requests()
     run = playbook([access(dest)], check=True, expect_rc=0)
     result = run.result("tables")
-    assert result["status"] == "drift" and len(result["manual_steps"]) == 3
+    # A verified difference is a change in check mode, though only a person can make it.
+    assert result["status"] == "drift" and len(result["manual_steps"]) == 3 and result["changed"] is True
     assert result["manual_steps"][0] == ("System > Security Roles > TimeSanity > System > Table Setup > Customize: "
                                          "move 'General / Auto Sync' to 'Allow access to these'")
     assert writes(sim) == []
@@ -64,6 +67,7 @@ def test_verified_as_the_member_after_the_administrator_applies_the_steps(sim, p
     result = run.result("tables")
     assert result["status"] == "verified" and result["pending"] == [] and result["changed"] is False
     assert result["item_form"] == form
+    assert playbook([access(dest)], check=True, expect_rc=0).result("tables")["changed"] is False
 
     run = playbook([access(dest, purge=True)], check=True, expect_rc=0)
     result = run.result("tables")

@@ -2,8 +2,9 @@
 
 Each vendor page (tests/fixtures/vendor_sources) has its own layout (space-separated rows, `|` tables, prose, indented rows), so each gets
 its own small parser. Every parser returns a `Source`: rows keyed by (module, function) exactly as written, the
-four levels per row (None where the document names no level), the rows marked optional, and the customize list.
-vendors.md is read the same way: its matrix tables, its "Customize" bullets and its summary table (section 5).
+levels the document names per row (a cell it names no level for is absent: the profile must leave it out too, never
+fill in None), the rows marked optional, and the customize list. vendors.md is read the same way: its matrix tables,
+its "Customize" bullets and its summary table (section 5).
 """
 
 from __future__ import annotations
@@ -101,7 +102,8 @@ def parse_pipe_rows(text):
 
 
 def parse_inquire_rows(text):
-    """TimeSanity (timesanity.txt): '| Module | Action | Inquire Level |' rows; the page says no function needs Add/Edit/Delete."""
+    """TimeSanity (timesanity.txt): '| Module | Action | Inquire Level |' rows. The page says no function requires
+    Add/Edit/Delete and leaves those columns out: not required is not None, so those cells are absent."""
     if "None of the modules require Add/Edit/Delete" not in text:
         raise ValueError("the page no longer says Add/Edit/Delete are not required")
     lines = _lines(text)
@@ -111,14 +113,15 @@ def parse_inquire_rows(text):
         if len(cells) == 3 and cells[0] != "Module" and "|" in line:
             if not re.fullmatch(LEVEL, cells[2]):
                 raise ValueError("row with an unreadable level: %r" % line)
-            src.add(cells[0], cells[1], [("add", "None"), ("edit", "None"), ("delete", "None"), ("inquire", cells[2])])
+            src.add(cells[0], cells[1], [("inquire", cells[2])])
     heading = "TimeSanity requires access to the following under System > Table Setup > Customize"
     src.tables = [line[2:] for line in _after(lines, heading, "Create an API User", lambda l: l.startswith("- "))]
     return src
 
 
 def parse_prose(text):
-    """Mobius (mobius.txt): 'Module > Function' lines, each followed by 'Add - All'-style lines for the cells it needs."""
+    """Mobius (mobius.txt): 'Module > Function' lines, each followed by 'Add - All'-style lines for the cells it needs
+    (only those: a cell the text does not name is absent)."""
     lines = _lines(text)
     src, current, levels = Source(), None, None
 
@@ -126,7 +129,7 @@ def parse_prose(text):
         if current is not None:
             if not levels:
                 raise ValueError("%s > %s names no level" % current)
-            src.add(current[0], current[1], [(cell, levels.get(cell, "None")) for cell in CELLS])
+            src.add(current[0], current[1], [(cell, levels[cell]) for cell in CELLS if cell in levels])
 
     for line in lines:
         match = re.match(r"^([^>]+?)\s*>\s*([^>]+)$", line)
@@ -217,7 +220,8 @@ def md_urls(lines):
 
 
 def parse_md_matrix(lines):
-    """A vendors.md section's matrix and Table Setup customize bullets, with the cell notation applied."""
+    """A vendors.md section's matrix and Table Setup customize bullets, with the cell notation applied. A blank cell
+    ("None / not required") and N/A name no level: absent, like the cells a page leaves unnamed."""
     src = Source()
     for line in lines:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -227,7 +231,7 @@ def parse_md_matrix(lines):
         for cell, value in zip(CELLS, cells[2:]):
             if value == "?":
                 raise ValueError("%s / %s has an unknown level: no profile may be built" % (cells[0], cells[1]))
-            if value == "N/A":
+            if value in ("", "N/A"):
                 continue
             if value == "All (temporary)":
                 temporary.append((cell, "All"))
@@ -235,7 +239,7 @@ def parse_md_matrix(lines):
             if value == "\u2713":
                 src.assumed = True
                 value = "All"
-            levels.append((cell, value or "None"))
+            levels.append((cell, value))
         if not re.fullmatch(r"(%s)*" % LEVEL, "".join(value for _cell, value in levels)):
             raise ValueError("unreadable level in %r" % line)
         src.add(cells[0], cells[1], levels)

@@ -29,8 +29,9 @@ PROFILE_FILES = sorted(PROFILES.glob("*.yml"))
 TENANT_ROWS = [{"id": i, "moduleName": row[1], "moduleFunctionName": row[2]} for i, row in enumerate(catalogue.FUNCTIONS)]
 TENANT_TABLES = [{"id": row[0], "category": row[1], "name": row[2]} for row in catalogue.SETUP_SCREENS]
 
-# profile -> (its vendor page in tests/fixtures/vendor_sources, the page's parser, summary row in vendors.md section 5)
-SEED_PROFILES = {
+# profile -> (its vendor page in tests/fixtures/vendor_sources, the page's parser, summary row in vendors.md section 5).
+# The profile cites the page itself (source.document, source.url); this map is the tests' own.
+PAGE_PROFILES = {
     "cw_kanban": ("cw_kanban.txt", sources.parse_space_rows, "CW Kanban (page)"),
     "mobius": ("mobius.txt", sources.parse_prose, "Mobius (page)"),
     "topleft": ("topleft.txt", sources.parse_pipe_rows, "TopLeft (page)"),
@@ -120,9 +121,9 @@ def test_there_are_profiles():
 
 def test_every_profile_is_checked_against_a_source():
     stems = {p.stem for p in PROFILE_FILES}
-    assert stems <= set(SEED_PROFILES) | set(MD_PROFILES), "profiles with no source check: %s" % (
-        stems - set(SEED_PROFILES) - set(MD_PROFILES))
-    assert set(SEED_PROFILES) <= stems
+    assert stems <= set(PAGE_PROFILES) | set(MD_PROFILES), "profiles with no source check: %s" % (
+        stems - set(PAGE_PROFILES) - set(MD_PROFILES))
+    assert set(PAGE_PROFILES) <= stems
 
 
 def test_no_profile_for_partial_or_unrecorded_vendors():
@@ -139,8 +140,9 @@ def test_schema(path):
     data = yaml.safe_load(text)
     assert profile_problems(data) == []
     # A shipped profile writes every key (null or [] where the vendor says nothing), so that each was considered;
-    # optional_tables only where the vendor marks tables optional (checked against vendors.md below).
-    assert set(SCHEMA) - set(data) <= {"optional_tables"}
+    # optional_tables only where the vendor marks tables optional (checked against vendors.md below); outside where the
+    # vendor's page was read for it (the pages kept beside the tests; vendors.md records no such steps).
+    assert set(SCHEMA) - set(data) <= {"optional_tables"} | ({"outside"} if path.stem not in PAGE_PROFILES else set())
     for section in ("source", "role", "member", "key"):
         assert set(data[section]) == set(SCHEMA[section]), section
     assert data["vendor"] == path.stem
@@ -196,8 +198,11 @@ def _set(section, position, **values):
      "p.source.retrieved: datetime.date(2026, 1, 31) is not a quoted date such as \"2026-01-31\""),
     (lambda data: data.update(vendor="Top Left"),
      "p.vendor: 'Top Left' is not a vendor name of lower-case letters, digits and '_' (the file name)"),
+    # A profile cites the vendor's page, never a test fixture.
+    (lambda data: data["source"].update(seed="lifecycle_manager.txt"),
+     "p.source.seed: unknown key; known keys: document, url, version, retrieved"),
 ], ids=["level", "level-case", "temporary-cell", "cell", "row-without-level", "row-without-module", "tables-string",
-        "table-without-category", "no-identifier", "member-string", "bool", "unquoted-date", "vendor"])
+        "table-without-category", "no-identifier", "member-string", "bool", "unquoted-date", "vendor", "fixture-file"])
 def test_each_value_is_checked(change, message):
     data = profile("lifecycle_manager")  # 18 rows, 2 optional ones, no temporary one, 16 tables
     change(data)
@@ -253,12 +258,12 @@ def test_every_name_resolves_on_the_catalogue(path):
 
 # --- the vendor pages, row by row ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(SEED_PROFILES))
-def test_seed_profile_matches_its_document(name):
-    seed, parse, _profile = SEED_PROFILES[name]
-    expected = parse((VENDOR_SOURCES / seed).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", sorted(PAGE_PROFILES))
+def test_page_profile_matches_its_page(name):
+    """Cell for cell: a level the page gives is in the profile, and a cell the page names no level for is absent."""
+    page, parse, _profile = PAGE_PROFILES[name]
+    expected = parse((VENDOR_SOURCES / page).read_text(encoding="utf-8"))
     data = profile(name)
-    assert data["source"]["seed"] == seed
     rows, optional, temporary = as_source(data)
     assert set(rows) == set(expected.rows), "rows only in the profile: %s; only in the page: %s" % (
         sorted(set(rows) - set(expected.rows)), sorted(set(expected.rows) - set(rows)))
@@ -271,15 +276,20 @@ def test_seed_profile_matches_its_document(name):
     assert data["levels_assumed"] is False
 
 
-def test_seed_parsers_read_every_row():
+def test_page_parsers_read_every_row():
     """The parsers themselves: counts and a few cells that differ between the pages."""
-    read = {name: parse((VENDOR_SOURCES / seed).read_text(encoding="utf-8")) for name, (seed, parse, _profile) in SEED_PROFILES.items()}
+    read = {name: parse((VENDOR_SOURCES / page).read_text(encoding="utf-8")) for name, (page, parse, _profile) in PAGE_PROFILES.items()}
     assert {name: len(src.rows) for name, src in read.items()} == {
         "cw_kanban": 21, "mobius": 15, "topleft": 26, "timesanity": 40, "lifecycle_manager": 20}
     assert read["cw_kanban"].rows[("Service Desk", "Service Ticket - Dependencies")] == {
         "add": "All", "edit": "None", "delete": "None", "inquire": "All"}
     assert read["cw_kanban"].rows[("Time & Expense", "Time Entry Billable Option")]["add"] == "All"
-    assert read["mobius"].rows[("Finance", "Invoicing")] == {"add": "None", "edit": "All", "delete": "All", "inquire": "All"}
+    # A table with a None column gives None; prose naming some cells, or a page leaving columns out, gives those only.
+    assert read["topleft"].rows[("Companies", "Company Maintenance")] == {
+        "add": "None", "edit": "None", "delete": "None", "inquire": "All"}
+    assert read["mobius"].rows[("Finance", "Invoicing")] == {"edit": "All", "delete": "All", "inquire": "All"}
+    assert read["mobius"].rows[("Companies", "Company Maintenance")] == {"inquire": "All"}
+    assert read["timesanity"].rows[("Companies", "Company Maintenance")] == {"inquire": "All"}
     assert read["mobius"].tables == ["General Ledger / Accounting Package", "Invoicing / Billing Status",
                                      "Invoicing / Tax code", "Products / UOM"]
     assert read["timesanity"].tables == ["General / Auto Sync", "Project / Project Boards", "Service / Service Boards"]
@@ -293,9 +303,24 @@ def test_a_wrong_cell_is_caught(tmp_path):
     """A profile that differs from its page in one cell no longer matches."""
     data = profile("topleft")
     data["permissions"][0] = dict(data["permissions"][0], inquire="My")
-    expected = sources.parse_pipe_rows((VENDOR_SOURCES / SEED_PROFILES["topleft"][0]).read_text(encoding="utf-8"))
+    expected = sources.parse_pipe_rows((VENDOR_SOURCES / PAGE_PROFILES["topleft"][0]).read_text(encoding="utf-8"))
     rows, _tables, _optional = as_source(data)
     assert rows != expected.rows
+
+
+def test_a_none_the_page_does_not_give_is_caught():
+    """A None filled into a cell the page leaves unnamed (the old Mobius profile's add: None) no longer matches."""
+    data = profile("mobius")
+    assert data["permissions"][0] == {"module": "Companies", "function": "Company Maintenance", "inquire": "All"}
+    data["permissions"][0] = dict(data["permissions"][0], add="None")
+    expected = sources.parse_prose((VENDOR_SOURCES / PAGE_PROFILES["mobius"][0]).read_text(encoding="utf-8"))
+    rows, _tables, _optional = as_source(data)
+    assert rows[("Companies", "Company Maintenance")] != expected.rows[("Companies", "Company Maintenance")]
+
+
+def test_a_blank_vendors_md_cell_is_absent_not_none():
+    src = sources.parse_md_matrix(["| Companies | Company Maintenance | | N/A | | \u2713 |"])
+    assert src.rows == {("Companies", "Company Maintenance"): {"inquire": "All"}} and src.assumed
 
 
 # --- vendors.md, row by row ---------------------------------------------------------------------------------
@@ -335,15 +360,14 @@ def test_vendors_md_profile_matches_its_matrix(md, name):
     assert ("optional_tables" in data) == bool(expected.optional_tables)
     assert data["levels_assumed"] is expected.assumed
 
-    assert data["source"]["seed"] is None
     urls = sources.md_urls(own_lines)
     assert data["source"]["url"] in urls, "%r is not among the section's sources %s" % (data["source"]["url"], urls)
 
 
-@pytest.mark.parametrize("name", sorted(set(SEED_PROFILES) | set(MD_PROFILES)))
+@pytest.mark.parametrize("name", sorted(set(PAGE_PROFILES) | set(MD_PROFILES)))
 def test_counts_match_the_summary_table(md, name):
     text, _sections, summary = md
-    vendor = SEED_PROFILES[name][2] if name in SEED_PROFILES else MD_PROFILES[name][2]
+    vendor = PAGE_PROFILES[name][2] if name in PAGE_PROFILES else MD_PROFILES[name][2]
     completeness, functions, customize = summary[vendor]
     assert completeness.startswith("complete"), "%s is %s in vendors.md" % (vendor, completeness)
     data = profile(name)
@@ -366,5 +390,53 @@ def test_counts_match_the_summary_table(md, name):
         assert not (tables if match.group(2) else optional_tables)
     else:
         assert tables == [] and optional_tables == [], "vendors.md names no entries: %s" % customize
-    if name in SEED_PROFILES:
+    if name in PAGE_PROFILES:
         assert data["source"]["url"] is None or data["source"]["url"] in text
+
+
+# --- the vendor's steps outside ConnectWise ------------------------------------------------------------------
+
+def collapsed(text):
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", sorted(PAGE_PROFILES))
+def test_outside_steps_are_the_pages_own_words(name):
+    """Every text, address and link of a profile's outside steps is on its page, and every link on the page (where to
+    submit the keys) is in one of its steps; nothing goes into the member's Notes field, which no page asks for."""
+    page = (VENDOR_SOURCES / PAGE_PROFILES[name][0]).read_text(encoding="utf-8")
+    data = profile(name)
+    for step in data["outside"]:
+        for text in [step["text"]] + step.get("steps", []) + step.get("addresses", []):
+            assert collapsed(text) in collapsed(page), "%s: %r is not on the page" % (name, text)
+        if step["kind"] == "ip_allowlist":
+            assert "addresses" in step, "say which addresses the page gives, [] for none"
+            if not step["addresses"]:
+                assert not re.search(r"\b\d{1,3}(\.\d{1,3}){3}\b", page), "the page lists addresses the profile lacks"
+    assert sorted(s["url"] for s in data["outside"] if s.get("url")) == sorted(set(re.findall(r"https://[^\s]+", page)))
+    assert any(s["kind"] == "ip_allowlist" for s in data["outside"]) == ("add our IP addresses" in page)
+    assert data["member"]["notes"] is None
+
+
+def test_the_pages_steps_outside_connectwise_are_recorded():
+    kinds = {name: [s["kind"] for s in profile(name)["outside"]] for name in PAGE_PROFILES}
+    assert kinds == {"cw_kanban": ["ip_allowlist", "portal", "troubleshooting"],
+                     "lifecycle_manager": ["connect", "troubleshooting"], "mobius": [], "timesanity": [],
+                     "topleft": ["ip_allowlist", "board_restriction", "portal", "troubleshooting"]}
+    assert profile("topleft")["outside"][2]["url"] == "https://customers.topleft.team/welcome/"
+    assert profile("cw_kanban")["outside"][1]["url"] == "https://portal.cwkanban.com/clientarea.php?action=details"
+
+
+@pytest.mark.parametrize("step, message", [
+    ({"kind": "firewall", "text": "x"},
+     "p.outside[0].kind: 'firewall' is not one of ip_allowlist, portal, connect, board_restriction, troubleshooting"),
+    ({"kind": "portal", "text": "x", "url": "http://portal.example"}, "p.outside[0].url: 'http://portal.example' is not an "
+     "https:// address or null"),
+    ({"kind": "portal"}, "p.outside[0].text: missing from the profile"),
+    ({"kind": "ip_allowlist", "text": "x", "adresses": []},
+     "p.outside[0].adresses: unknown key; the closest known key is addresses"),
+], ids=["kind", "url", "no-text", "misspelt"])
+def test_each_outside_step_is_checked(step, message):
+    data = profile("topleft")
+    data["outside"] = [step]
+    assert profile_problems(data, "p") == [message]
