@@ -235,7 +235,7 @@ def converge_integration(client, want, state="present", method="auto", settings_
         steps["member"].warnings.append("Table Setup access not verified: member %s holds role %s, not %s"
                                         % (identifier, holder, role["name"]))
         pair = None
-    if want["tables"] or want["purge"]:
+    if want["tables"]:  # purge never empties a list (converge_tables refuses it): no tables asked, nothing to read
         steps["tables"] = converge_tables(client, role["name"], want["tables"], purge=want["purge"] and bool(want["tables"]),
                                           member_keys=pair)
     return report(want, steps, check_mode, role)
@@ -342,7 +342,12 @@ def compliance(want, steps, check_mode):
     return {"status": status, "permission_cells": permission_cells, "member_fields": member_fields,
             "table_status": table_status, "table_cells": table_cells, "excess_grants": excess,
             "cells": permission_cells + len(member_fields) + table_cells + key_drift, "levels_assumed": want["levels_assumed"],
-            "key": key_status, "key_expiration": key_expiration}
+            "key": key_status, "key_expiration": key_expiration,
+            # The evidence the audit report shows: rows of the role compared, the member as found, and whether the
+            # Table Setup list was read as the member (the only way to read it) and in which form it names items.
+            "permission_rows": len(steps["permissions"].after), "member_state": member_before.get("state"),
+            "tables_required": len(want["tables"]), "table_as_member": bool(tables) and "item_form" in tables.values,
+            "table_item_form": tables.values.get("item_form") if tables else None}
 
 
 def key_state(outcome):

@@ -143,18 +143,25 @@ EXAMPLES = r"""
 RETURN = r"""
 tenants:
   description: Tenant name to its result, the same keys as M(msp.connectwise.cw_integration) returns in check mode
-    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings), C(checklists)); a failed tenant has
-    C(failed), C(msg) and, for an API error, C(error).
+    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings), C(checklists)), and C(checked_at),
+    when the tenant's audit began (UTC); a failed tenant has C(failed), C(msg), C(checked_at) and, for an API error,
+    C(error).
   returned: always
   type: dict
   sample:
     acme:
       changed: true
+      checked_at: "2025-06-02T03:00:04Z"
       integrations: [{vendor: topleft, compliance: {status: drift, cells: 1}}]
       manual_steps: ["TopLeft: System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
       api: {requests: 6, retries: 0, codebase: v2025_1/}
       warnings: []
     globex: {failed: true, msg: "GET /system/securityroles: 401 ...", integrations: []}
+started:
+  description: When the audit of the tenants began (UTC).
+  returned: always
+  type: str
+  sample: "2025-06-02T03:00:01Z"
 summary:
   description: Tenant x vendor compliance counts (C(error) counts failed tenants).
   returned: always
@@ -174,6 +181,7 @@ api:
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -202,19 +210,24 @@ def failed(msg, **extra):
                  "manual_steps": [], "pending": [], "warnings": []}, **extra), None
 
 
+def utc_now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def audit(tenant, checklist_dir=None):
-    """One tenant, read-only; any failure is this tenant's result."""
+    """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
+    began = utc_now()
     checked = ITEMS.validate({"integrations": tenant["integrations"]})
     if checked.error_messages:
-        return failed("; ".join(checked.error_messages))
+        return failed("; ".join(checked.error_messages), checked_at=began)
     try:
         client = client_from_params(tenant)
     except ConfigurationError as exc:
-        return failed(str(exc), field=exc.field)
+        return failed(str(exc), field=exc.field, checked_at=began)
     result, diff, warnings = converge_tenant(client, checked.validated_parameters["integrations"], state=tenant["state"], method=tenant["method"],
                                              settings_writable=tenant["settings_writable"], check_mode=True,
                                              facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
-    result["warnings"] = warnings
+    result.update(warnings=warnings, checked_at=began)
     return result, diff
 
 
@@ -246,11 +259,13 @@ def main():
         module.fail_json(msg="tenants: each name once; repeated: %s" % ", ".join(repeated))
     if module.params["concurrency"] < 1:
         module.fail_json(msg="concurrency: at least 1 (tenants audited at once)")
+    started = utc_now()
     with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
         outcomes = list(pool.map(lambda tenant: audit(tenant, module.params["checklist_dir"]), tenants))
     results = {name: result for name, (result, _diff) in zip(names, outcomes)}
     result = {
         "changed": any(r["changed"] for r in results.values()),
+        "started": started,
         "tenants": results,
         "summary": summary(results),
         "failed_tenants": [name for name in names if results[name].get("failed")],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -26,3 +28,47 @@ def apply_pending(sim, role, pending):
         row.update({cell: change["to"] for cell, change in item["cells"].items()})
         rows.append(row)
     sim.ui_set_levels(role, rows)
+
+
+# The HTML audit report (playbooks/templates/audit.html.j2) is well-formed XML as well as HTML.
+def parse_report(html):
+    """A strict parser: an unclosed or misnested element, an unknown entity or an unquoted attribute fails here."""
+    return ET.fromstring(html)
+
+
+def text(element):
+    return " ".join("".join(element.itertext()).split())
+
+
+def lead(element):
+    """The text of a cell without its lists (each list is compared item by item)."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag not in ("ul", "ol", "details"):
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return " ".join("".join(parts).split())
+
+
+def items(element):
+    [found] = [e for e in element if e.tag in ("ul", "ol")]
+    return [text(li) for li in found]
+
+
+def by_id(root):
+    found = {}
+    for element in root.iter():
+        if element.get("id"):
+            assert element.get("id") not in found, "id %r twice" % element.get("id")
+            found[element.get("id")] = element
+    return found
+
+
+def evidence(root, cell_id):
+    """The evidence table of a cell: row heading -> its data cell."""
+    article = by_id(root)[cell_id]
+    [table] = article.iter("table")
+    rows = table.find("tbody").findall("tr")
+    for row in rows:
+        assert row[0].tag == "th" and row[0].get("scope") == "row", ET.tostring(row)
+    return {text(row[0]): row[1] for row in rows}

@@ -180,8 +180,8 @@ def test_a_replayed_tenant_answers_in_the_captured_shape(tmp_path, shape):
     path = tmp_path / "capture.json"
     path.write_text(json.dumps(document))
     with SimulatorProcess(capture=path) as replay:
-        process, _records = run_book("doctor.yml", replay, (replay.public_key, replay.private_key), replay.company, tmp_path,
-                              extra={"cw_capture": True})
+        process, _records = run_book("doctor.yml", replay, (replay.public_key, replay.private_key), replay.company,
+                                     tmp_path, extra={"cw_capture": True})
         assert process.returncode == 0, process.stdout[-3000:]
     again = json.loads((tmp_path / "captures" / "localhost.json").read_text())["answers"]
     assert again["/system/myCompany/corporateStructure"] == answers["/system/myCompany/corporateStructure"]

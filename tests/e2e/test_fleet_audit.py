@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .conftest import CLIENT_ID
@@ -25,7 +27,8 @@ def tenant(sim, tmp_path, name, **extra):
 
 def comparable(result):
     """A tenant's result without what legitimately differs between two runs of the same audit."""
-    return {key: value for key, value in result.items() if key not in ("api", "invocation", "warnings", "diff", "_ansible_no_log")}
+    return {key: value for key, value in result.items()
+            if key not in ("api", "invocation", "warnings", "diff", "_ansible_no_log", "checked_at")}
 
 
 def test_each_tenant_gets_exactly_what_cw_integration_reports_with_the_same_requests(sim, playbook, tmp_path):
@@ -52,6 +55,10 @@ def test_each_tenant_gets_exactly_what_cw_integration_reports_with_the_same_requ
     result = run.result("fleet")
     assert writes(sim) == []
     assert result["failed_tenants"] == [] and set(result["tenants"]) == {"alpha", "bravo"}
+    # When the audit began, and each tenant's own check (UTC, the report's "checked at").
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result["started"])
+    for checked in (r["checked_at"] for r in result["tenants"].values()):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", checked) and checked >= result["started"]
     for name, (single, requests) in singles.items():
         assert comparable(result["tenants"][name]) == comparable(single), name
         # The same reads, one by one (threads only interleave tenants, never a tenant's own requests).

@@ -23,7 +23,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.client import Conn
 from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key
 
 from .conftest import CLIENT_ID
-from .helpers import task
+from .helpers import by_id, parse_report, task, text
 from .test_api_key import prepare, token_posts
 from .test_faults import CONVERGE, integration_task, run_book, tenant_env
 
@@ -120,16 +120,19 @@ def test_a_lost_token_answer_is_reported_by_onboarding_and_the_audit(sim, tmp_pa
         assert audit.rc == 0, audit.output[-3000:]
         fleet = audit.result("Audit every tenant of the play")["tenants"]["localhost"]["integrations"][0]
         report = json.loads((out / "reports" / "audit.json").read_text())["tenants"]["localhost"]["topleft"]
-        return fleet, report, (out / "reports" / "audit.html").read_text()
+        cell = by_id(parse_report((out / "reports" / "audit.html").read_text()))["localhost-topleft"]
+        return fleet, report, cell
 
-    fleet, report, html = audited()
+    fleet, report, cell = audited()
     assert [k["member"] for k in fleet["unheld_keys"]] == ["TopLeft"]
     assert [k["member"] for k in report["unheld_keys"]] == ["TopLeft"] and any(REVOKE in w for w in report["warnings"])
-    assert "Keys that may exist and nobody holds" in html and str(record) in html
+    assert [text(h) for h in cell.iter("h4")] == ["Keys that may exist and nobody holds"]
+    [unheld] = [e for e in cell.iter("li") if e.find("code") is not None and text(e).startswith("member TopLeft,")]
+    assert [c.text for c in unheld.iter("code")] == ["TopLeft", str(record)]
 
     record.unlink()
-    fleet, report, html = audited()
-    assert fleet["unheld_keys"] == [] and report["unheld_keys"] == [] and "nobody holds" not in html
+    fleet, report, cell = audited()
+    assert fleet["unheld_keys"] == [] and report["unheld_keys"] == [] and list(cell.iter("h4")) == []
 
 
 def test_two_runs_at_once_for_one_member_issue_one_key(sim, playbook, tmp_path):

@@ -30,6 +30,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.keys import HANDBA
 from tests.conftest import COLLECTIONS_PATH, REPO
 
 from .conftest import CLIENT_ID
+from .helpers import evidence, parse_report, text
 from .test_faults import CONVERGE, run_book, tenant_env
 from .test_integration import profile
 from .test_secrets import vaulted_key_file
@@ -60,11 +61,18 @@ def onboard_in_process(sim, tmp_path, **key):
 
 
 def audit(sim, tmp_path, **extra):
-    """audit.yml for TopLeft: the report's cell for it, and the HTML report."""
+    """audit.yml for TopLeft: the report's cell for it, and the API key row of its evidence in the HTML report."""
     run = run_book(tmp_path, "audit.yml", env=tenant_env(sim), extra=dict(extra, cw_vendors=["topleft"]), tag="audit")
     assert run.rc == 0, run.output[-3000:]
     reports = tmp_path / "out" / "reports"
-    return json.loads((reports / "audit.json").read_text())["tenants"]["localhost"]["topleft"], (reports / "audit.html").read_text()
+    html = parse_report((reports / "audit.html").read_text())
+    return json.loads((reports / "audit.json").read_text())["tenants"]["localhost"]["topleft"], \
+        evidence(html, "localhost-topleft")["API key"]
+
+
+def shown(stamp):
+    """A UTC time as the HTML report writes it."""
+    return stamp.replace("T", " ").replace("Z", " UTC")
 
 
 def key_import(sim, tmp_path, pair, tag, encrypt=True):
@@ -183,26 +191,26 @@ def test_an_audit_reports_a_refused_key_as_drift_and_one_not_held_as_unverified(
     pair = sim.ui_create_key("TopLeft", "TopLeft")
     assert onboard_in_process(sim, tmp_path, member_public_key=pair["publicKey"], member_private_key=pair["privateKey"],
                               source="ui")["compliance"]["status"] == "compliant"
-    cell, html = audit(sim, tmp_path)
+    cell, key = audit(sim, tmp_path)
     assert (cell["status"], cell["key"], cell["key_expiration"]) == ("compliant", "held", None)
-    assert "API key: held, and it works." in html
+    assert text(key) == "Held: it works."
 
     # The credentials file holds a pair the tenant refuses (as after the key was deleted in the UI).
     dest = held_file(tmp_path)
     dest.write_text(json.dumps(dict(json.loads(dest.read_text()), private_key="not-the-private-key")))
-    cell, html = audit(sim, tmp_path)
+    cell, key = audit(sim, tmp_path)
     assert (cell["status"], cell["key"], cell["cells"]) == ("drift", "refused", 1), cell
     assert {"kind": "api_key", "member": "TopLeft", "action": "create", "status": "refused", "expiration": None} \
         in cell["differences"]
     assert "the API key of member TopLeft held in %s %s" % (dest, REFUSED) in " ".join(cell["warnings"])
-    assert "API key: refused by the tenant: the integration cannot connect." in html
+    assert text(key) == "Refused by the tenant: the integration cannot connect."
 
     # No credentials file: the rest of the integration is judged all the same, and the key is said to be unverified.
     dest.unlink()
-    cell, html = audit(sim, tmp_path)
+    cell, key = audit(sim, tmp_path)
     assert (cell["status"], cell["key"]) == ("compliant", "not_held"), cell
     assert "the API key of member TopLeft was not verified: no key pair is held for it" in cell["warnings"]
-    assert "API key: not verified (no key pair is held)." in html
+    assert text(key) == "Not verified: no key pair is held."
 
 
 def expiration(cell_or_compliance):
@@ -220,26 +228,30 @@ def test_a_token_shows_its_expiry_warns_within_14_days_and_is_drift_once_expired
     [vendor] = run.result(CONVERGE)["integrations"]
     assert vendor["compliance"]["key"] == "held" and len(token_posts(sim)) == 1
     assert datetime.timedelta(days=29) < expiration(vendor["compliance"]) - now < datetime.timedelta(days=31)
-    cell, html = audit(sim, tmp_path, **tokens)
+    cell, key = audit(sim, tmp_path, **tokens)
     assert (cell["status"], cell["key"], cell["key_expiration"]) == ("compliant", "held", vendor["compliance"]["key_expiration"])
     assert not [w for w in cell["warnings"] if "expire" in w]
-    assert "expires %s" % cell["key_expiration"] in html
+    assert text(key) == "Held: it works; expires %s." % shown(cell["key_expiration"])
+    assert key.find("time").get("datetime") == cell["key_expiration"]
 
     sim.set_token_lifetime(7 * 86400)
     onboard_in_process(sim, tmp_path, source="token", rotate=True)
-    cell, html = audit(sim, tmp_path, **tokens)
+    cell, key = audit(sim, tmp_path, **tokens)
     assert (cell["status"], cell["key"]) == ("compliant", "expiring"), cell
     assert "the API key of member TopLeft held in %s expires at %s (within 14 days): the integration stops working then " \
            "unless it is given a new key" % (held_file(tmp_path), cell["key_expiration"]) in cell["warnings"]
-    assert "API key: works, but expires within 14 days; expires %s." % cell["key_expiration"] in html
+    assert text(key) == "Expiring: works, but expires within 14 days; expires %s. Give the integration a new key before " \
+                         "then." % shown(cell["key_expiration"])
+    assert key.get("class") == "warn"
 
     sim.set_token_lifetime(2)
     onboard_in_process(sim, tmp_path, source="token", rotate=True)
     expires = json.loads(held_file(tmp_path).read_text())["expiration"]
     while datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") <= expires:
         time.sleep(0.5)
-    cell, html = audit(sim, tmp_path, **tokens)
+    cell, key = audit(sim, tmp_path, **tokens)
     assert (cell["status"], cell["key"], cell["key_expiration"]) == ("drift", "expired", expires), cell
     assert "the API key of member TopLeft held in %s expired at %s: the integration cannot connect" % (
         held_file(tmp_path), expires) in cell["warnings"]
-    assert "API key: expired: the integration cannot connect; expired %s." % expires in html
+    assert text(key) == "Expired: the integration cannot connect; expired %s." % shown(expires)
+    assert key.find("time").get("datetime") == expires

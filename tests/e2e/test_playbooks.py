@@ -15,7 +15,7 @@ import yaml
 from tests.conftest import COLLECTIONS_PATH, REPO
 
 from .conftest import CLIENT_ID
-from .helpers import writes
+from .helpers import evidence, items, parse_report, text, writes
 
 SEEDS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
 # Keys issued through the API: these tests are about the role, its levels and tables (test_permanent_keys.py has the
@@ -86,14 +86,19 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
     assert {v: s for v, s in statuses["bravo"].items() if v != "topleft"} == dict.fromkeys(set(SEEDS) - {"topleft"}, "compliant")
     assert statuses["charlie"] == dict.fromkeys(SEEDS, "missing_role")
     assert report["summary"] == {"compliant": 9, "drift": 1, "missing_role": 5}
-    html = (tmp_path / "out" / "reports" / "audit.html").read_text()
-    assert html.count("<tr><th>") == 4  # header row + 3 tenants
-    assert '<td class="drift"><a href="#bravo-topleft">drift (1 cells)</a></td>' in html
-    assert 'id="bravo-topleft"' in html and "Companies / Contacts: inquire None &rarr; All" in html
+    html = parse_report((tmp_path / "out" / "reports" / "audit.html").read_text())
+    [matrix] = [t for t in html.iter("table") if t.get("class") == "matrix"]
+    assert len(matrix.find("thead").findall("tr")) == 1 and [text(r[0]) for r in matrix.find("tbody")] == names
+    [bravo] = [r for r in matrix.find("tbody") if text(r[0]) == "bravo"]
+    [drift] = [td for td in bravo if td.get("class") == "status drift"]
+    # Tokens issued for a day: the cell also says the key expires soon.
+    expiring = report["tenants"]["bravo"]["topleft"]["key_expiration"][:10]
+    assert (text(drift), drift.find("a").get("href")) == ("✗ Drift: 1 cell key expiring " + expiring, "#bravo-topleft")
+    assert items(evidence(html, "bravo-topleft")["Permissions"]) == ["Companies / Contacts: inquire None → All"]
     # The vendor's steps outside ConnectWise, per tenant and vendor, compliant or not.
     assert [s["kind"] for s in report["tenants"]["alpha"]["topleft"]["outside"]] == [
         "ip_allowlist", "board_restriction", "portal", "troubleshooting"]
-    assert html.count('<a href="https://customers.topleft.team/welcome/">') == 3
+    assert [a.get("href") for a in html.iter("a")].count("https://customers.topleft.team/welcome/") == 3
 
 
 def recap(stdout):

@@ -179,7 +179,7 @@ def _set(section, position, **values):
     (_set("permissions", 0, inquire="Full"), "p.permissions[0].inquire: 'Full' is not a permission level: None, My or All"),
     (_set("permissions", 0, inquire="all"), "p.permissions[0].inquire: 'all' is not a permission level: None, My or All"),
     (lambda data: data["temporary_permissions"].append({"module": "System", "function": "Table Setup", "ad": "All",
-                                                                      "inquire": "All"}),
+                                                        "inquire": "All"}),
      "p.temporary_permissions[0].ad: unknown key; the closest known key is add"),
     (_set("optional_permissions", 1, inquiry="All"),
      "p.optional_permissions[1].inquiry: unknown key; the closest known key is inquire"),
@@ -212,8 +212,8 @@ def test_each_value_is_checked(change, message):
 def test_a_run_needs_only_what_it_uses():
     minimal = {"vendor": "x", "role": {"name": "X"}, "permissions": [], "member": {"identifier": "X"}}
     assert profile_problems(minimal, "p") == []
-    assert profile_problems({"vendor": "x"}, "p") == ["p.role: missing from the profile", "p.permissions: missing from "
-                                                     "the profile", "p.member: missing from the profile"]
+    assert profile_problems({"vendor": "x"}, "p") == [
+        "p.role: missing from the profile", "p.permissions: missing from the profile", "p.member: missing from the profile"]
     assert profile_problems(["vendor"], "p") == ["p: a vendor profile (mapping) is required"]
 
 
