@@ -112,7 +112,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m simulator.admin", description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the simulator's URL")
     parser.add_argument("--company", default="msptest", help="the tenant (default: msptest)")
-    parser.add_argument("--keys-dir", default=".", help="where created API key pairs are saved (0600)")
+    # Under the output folder (ignored by git), never the working directory: a clone must not collect key pairs.
+    parser.add_argument("--keys-dir", default=os.path.join(os.environ.get("CW_OUTPUT_DIR") or "cw-output", "ui-keys"),
+                        help="where created API key pairs are saved (0600; default $CW_OUTPUT_DIR/ui-keys or cw-output/ui-keys)")
     sub = parser.add_subparsers(dest="command", required=True)
     apply_parser = sub.add_parser("apply", help="apply checklist files")
     apply_parser.add_argument("checklists", nargs="+")

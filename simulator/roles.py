@@ -163,7 +163,10 @@ def _my_role(ctx):
 def my_security(ctx):
     """GET /system/mySecurity: the caller's effective rows (same shape as role settings)."""
     role = _my_role(ctx)
-    records = [render_setting(ctx, role, row) for row in role["settings"]] if role else []
+    # The published MySecurity row names its member (a MemberReference): whose rights these are.
+    member = {"id": ctx.member["id"], "identifier": ctx.member["identifier"],
+              "_info": {"member_href": ctx.href(f"/system/members/{ctx.member['id']}")}}
+    records = [dict(render_setting(ctx, role, row), member=member) for row in role["settings"]] if role else []
     chunk, headers = listing.page(ctx, records, SETTING_FIELDS)
     return Response(200, chunk, headers)
 

@@ -40,6 +40,10 @@ _PUBLISHED = (
 )
 _COMPILED = [(method, re.compile(pattern + r"/?", re.IGNORECASE), kind, model, fields)
              for method, pattern, kind, model, fields in _PUBLISHED]
+# Fields the collection reads as text, as references or as flags, wherever they appear: another type is an odd answer.
+_TEXT = ("name", "identifier", "moduleName", "moduleFunctionName", "category", "customizeIdentifier", "level1Name")
+_REFERENCE = ("securityRole", "structureLevel")
+_FLAG = ("adminFlag", "inactiveFlag")
 _KINDS = {RECORD: "one %s record (a JSON object)", RECORDS: "a list of %s records (a JSON array of objects)",
           EITHER: "a list of %s records (or one record)"}
 
@@ -80,6 +84,9 @@ def check(method, path, status, data):
     else:
         for position, record in enumerate(records):
             missing = [f for f in fields if record.get(f) is None or (f == "id" and not isinstance(record[f], int))]
+            missing += [f for f in _TEXT if record.get(f) is not None and not isinstance(record[f], str) and f not in missing]
+            missing += [f for f in _REFERENCE if record.get(f) is not None and not isinstance(record[f], dict)]
+            missing += [f for f in _FLAG if record.get(f) is not None and not isinstance(record[f], bool)]
             if missing:
                 where = "the record" if kind == RECORD else "record %d" % position
                 problem = "%s has no usable %s" % (where, ", ".join(repr(f) for f in missing))

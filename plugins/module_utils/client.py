@@ -68,6 +68,8 @@ def normalise_site(site):
         raise ConfigurationError("site", "holds a backslash, whitespace or a control character, which URL parsers read "
                                  "differently (it can hide another host): " + _ONLY_HOST)
     if "://" not in text:
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:/", text):  # "http:/host": a scheme with a slash missing, not a host
+            raise ConfigurationError("site", "looks like a URL with a slash missing after its scheme: " + _ONLY_HOST)
         text = "https://" + text
     try:
         prepared = requests.models.PreparedRequest()
@@ -78,6 +80,8 @@ def normalise_site(site):
         parts, agreed = None, False
     if parts is None or parts.scheme not in ("http", "https") or not parts.host or not agreed:
         raise ConfigurationError("site", "is not a host name or an http(s) URL: " + _ONLY_HOST)
+    if parts.port == 0 or re.search(r"^[^/]*//[^/]*:0+(/|$)", text):  # requests drops ":0" and would use port 80
+        raise ConfigurationError("site", "names port 0: give the port the server listens on, or none: " + _ONLY_HOST)
     if parts.auth is not None:
         raise ConfigurationError("site", "holds user info (name@ before the host); the keys go in public_key and "
                                  "private_key (CW_PUBLIC_KEY, CW_PRIVATE_KEY): " + _ONLY_HOST)
@@ -140,6 +144,7 @@ class ConnectWiseClient:
         if not HAS_REQUESTS:
             raise ConfigurationError("requests", "the Python library requests is required: pip install requests")
         self.site = normalise_site(site)
+        self._https_assumed = "://" not in str(site)  # a bare host is taken as https://
         self.company_id = str(company_id)
         self.timeout = timeout
         self.retries = retries
@@ -155,6 +160,10 @@ class ConnectWiseClient:
         self._keys = (public_key, private_key, client_id)
         self.session = requests.Session()
         self.session.verify = bool(validate_certs)
+        if self.site.startswith("http://"):
+            # Plain http is allowed to loopback only: no HTTP_PROXY (it would carry the credentials in clear to the proxy)
+            # and no ~/.netrc (it would replace them) may send this traffic anywhere else.
+            self.session.trust_env = False
         self.session.headers.update({
             "Authorization": "Basic " + token,
             "clientId": client_id,
@@ -345,8 +354,9 @@ class ConnectWiseClient:
                 self._tally.requests_sent += 1
                 # verify given per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override a session's
                 # verify=False, which would silently ignore validate_certs: false.
+                # Never follow a redirect: the answer must come from the site the guards judged (a 3xx is an error).
                 response = self.session.request(method, url, params=params, json=json, headers=headers, timeout=self.timeout,
-                                                verify=self.session.verify)
+                                                verify=self.session.verify, allow_redirects=False)
             except requests.exceptions.RequestException as exc:
                 if attempt < self.retries and self._retryable_exception(method, exc):
                     self._wait(self._backoff(attempt), self._transport_error(method, shown, exc, attempt))
@@ -418,6 +428,9 @@ class ConnectWiseClient:
     def _transport_error(self, method, shown, exc, attempt):
         if isinstance(exc, requests.exceptions.SSLError):
             why = "TLS certificate check failed (validate_certs: false only for a lab server)"
+            if self._https_assumed:
+                why += "; site has no scheme, so it was taken as %s: a server that speaks plain http (a local " \
+                       "simulator) needs http:// in site" % self.site
         elif isinstance(exc, requests.exceptions.Timeout):
             why = "no answer within %ss (timeout)" % self.timeout
         elif isinstance(exc, requests.exceptions.ConnectionError) and not self._reached(exc):

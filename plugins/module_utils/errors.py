@@ -29,6 +29,9 @@ def right_for_path(path):
 
 def _hint(method, path, status, code, message, is_cloud):
     text = (message or "").lower()
+    if status in (301, 302, 303, 307, 308):
+        return ("the server answered with a redirect, which is never followed (the credentials would go wherever it "
+                "points): give site as the ConnectWise API host itself, e.g. api-na.myconnectwise.net")
     if status == 400 and "clientid" in text.replace(" ", ""):
         return "set client_id (CW_CLIENT_ID) to the integration's clientId GUID from developer.connectwise.com"
     if status == 401:

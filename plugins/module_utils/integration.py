@@ -8,7 +8,8 @@ Each step is the same converge function the single-resource modules use; this on
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import SOURCES, check_writable, converge_key, read_held, works
+from ansible_collections.msp.connectwise.plugins.module_utils.keys import (
+    SOURCES, check_writable, converge_key, owner_problem, read_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.members import (
     References, check_member_input, converge_member, find_member, load_members, login_problem, member_defaults,
     members_at_stake, role_holders)
@@ -70,7 +71,13 @@ def prevalidate(client, items, check_mode, state="present"):
     if any(w["permissions"] for w in wants):
         existing = [find_role(client, w["role"]) for w in wants]
         catalogue = next((r for r in existing if r), roles[0] if roles else {"id": PLACEHOLDER_ID, "name": "(catalogue)"})
-        functions = FunctionIndex(read_settings(client, catalogue))
+        rows = read_settings(client, catalogue)
+        if not rows:
+            # Every profile row would be "skipped, this tenant lacks it" and the verdict compliant: refuse instead.
+            raise ValueError("GET /system/securityRoles/%s/settings answered no rows for role %s, where ConnectWise lists one "
+                             "per module function; nothing was written. Please report it with a capture "
+                             "(ansible-playbook msp.connectwise.doctor -e cw_capture=true)" % (catalogue["id"], catalogue["name"]))
+        functions = FunctionIndex(rows)
         for want in wants:
             want["permissions"] = known_only(want, want["permissions"], lambda r: functions.resolve(r["module"], r["function"]))
             want["accepted"] = [r for r in want["accepted"] if resolves(lambda: functions.resolve(r["module"], r["function"]))]
@@ -124,6 +131,9 @@ def check_key(client, key, identifier, will_write):
     if all(pair) and not works(client, pair):
         raise ValueError("key.member_public_key: the given pair does not authenticate on this tenant (HTTP 401); check "
                          "that both keys were copied from the member's API Keys tab and the member is active")
+    foreign = owner_problem(client, pair, identifier) if all(pair) else None
+    if foreign:
+        raise ValueError("key.member_public_key: " + foreign)
     if key.get("dest") and will_write:
         check_writable(key["dest"], identifier)  # before the role is created, not only before a key is issued
 
@@ -309,7 +319,8 @@ def settled(found, pending, check_mode):
     elif all(p.get("kind") == "table" and not p.get("verified", True) for p in pending):
         left.update(status="unverified_tables", cells=0)
     else:
-        left.update(status="pending_manual_steps", cells=len(pending))
+        # Cells, as an audit counts them: a permission step changes several; a table, member or key step is one.
+        left.update(status="pending_manual_steps", cells=sum(len(p.get("cells") or {}) or 1 for p in pending))
     return left
 
 
@@ -358,9 +369,14 @@ def key_state(outcome):
 def offboard(client, want, check_mode):
     """Deactivate the member, delete the role when nobody else uses it, and list the keys to revoke in the UI."""
     identifier = want["member"]["identifier"]
-    if want["reassign_role"] and find_role(client, want["reassign_role"]) is None:  # before the member is deactivated
+    reassign = find_role(client, want["reassign_role"]) if want["reassign_role"] else None
+    if want["reassign_role"] and reassign is None:  # before the member is deactivated
         raise ValueError("reassign_role: %r does not exist on this tenant; name an existing role (e.g. one with no rights)"
                          % want["reassign_role"])
+    if reassign and reassign.get("adminFlag"):
+        # Reactivated in the UI, the vendor's key would then act as an administrator.
+        raise ValueError("reassign_role: %r is an admin role (adminFlag); an integration's member is never put on one: name "
+                         "a role with no rights" % reassign["name"])
     steps = {"member": converge_member(client, {"identifier": identifier, "state": "absent"}, check_mode)}
     role_outcome = Outcome("security role %s" % want["role"])
     role = find_role(client, want["role"])

@@ -31,6 +31,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.tables import memb
 from ansible_collections.msp.connectwise.plugins.module_utils.vault import decrypt, encrypt, is_vault
 
 TOKENS = "/system/members/%s/tokens"
+MY_SECURITY = "/system/mySecurity"
 SOURCES = ("auto", "token", "ui")
 KINDS = ("permanent", "token")
 # A key that expires sooner than this is reported (a warning), so that it is replaced before the integration stops.
@@ -89,8 +90,18 @@ def lost_answer(client, member, dest, exc):
     return "%s, then delete %s (recorded there until you do)" % (step, unheld_path(dest))
 
 
+def refuse_link(dest):
+    """A key file is never reached through a symbolic link: its mode would be set, and a key written, wherever the link
+    points (another user's file, in a shared folder)."""
+    for path in (dest, dest and dest + ".lock"):
+        if path and os.path.islink(path):
+            raise ValueError("dest: %s is a symbolic link; give the path of a regular file (a key pair is never written "
+                             "through a link)" % path)
+
+
 def check_writable(dest, member):
     """Before any key is issued: dest must be a file that can be written (its folder created 0700 when missing)."""
+    refuse_link(dest)
     if os.path.isdir(dest):
         raise ValueError("dest: %s is a folder; give the path of a file in it (e.g. %s): no key was issued"
                          % (dest, os.path.join(dest, member + ".json")))
@@ -110,7 +121,7 @@ def check_writable(dest, member):
 def locked(dest):
     """An exclusive lock for dest's member, held from reading dest to writing it: a second run waits, then finds the
     first run's pair. A file beside dest, since dest itself is replaced when written."""
-    handle = os.open(dest + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    handle = os.open(dest + ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     try:
         fcntl.flock(handle, fcntl.LOCK_EX)
         yield
@@ -121,6 +132,7 @@ def locked(dest):
 def read_held(dest, vault_password=None):
     """The pair kept in ``dest`` (tightening its mode to 0600 if it was looser), or None; and whether the mode was
     loosened. A vault-encrypted file is opened with ``vault_password``."""
+    refuse_link(dest)
     if not dest or not os.path.exists(dest):
         return None, False
     if os.path.isdir(dest):
@@ -188,6 +200,18 @@ def status_warning(member, status, held, dest):
     return None
 
 
+def owner_problem(client, pair, member):
+    """Why a handed-over pair must not be kept for ``member``: it belongs to another member (the admin's own keys, say,
+    which the vendor would then hold). Read from the pair's own /system/mySecurity rows, whose published model names
+    their member; None when they name ``member`` or name nobody (then only the caller's care stands behind it)."""
+    rows = client.as_member(*pair).request("GET", MY_SECURITY, params={"pageSize": 1, "page": 1}).data or []
+    holder = ((rows[0].get("member") or {}) if rows and isinstance(rows[0].get("member"), dict) else {}).get("identifier")
+    if holder and holder.lower() != member.lower():
+        return ("the given pair belongs to member %s, not to %s: hand over the pair made on %s's API Keys tab (a key of "
+                "another member would give the vendor that member's rights)" % (holder, member, member))
+    return None
+
+
 def works(client, pair):
     """Whether the pair authenticates, by reading the member's own customize items (kept for the Table Setup check)."""
     try:
@@ -244,6 +268,9 @@ def held_or_issued(client, member, source, dest, given, rotate, description, che
         if not works(client, given):
             raise ValueError("member_public_key: the given pair does not authenticate on this tenant (HTTP 401); check "
                              "that both keys were copied from the member's API Keys tab and the member is active")
+        foreign = owner_problem(client, given, member)
+        if foreign:
+            raise ValueError("member_public_key: " + foreign)
         fresh = dict(record_base, public_key=given[0], private_key=given[1], source="ui", expiration=None)
         return keep(outcome, dest, held, fresh, check_mode, False, vault_password)
     status = key_status(held, bool(current) and works(client, current))

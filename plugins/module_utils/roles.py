@@ -26,6 +26,9 @@ def check_role_name(name, where="name"):
     if len(name) > MAX_ROLE_NAME:
         raise ValueError("%s: %r is %d characters; ConnectWise allows at most %d, choose a shorter role name"
                          % (where, name, len(name), MAX_ROLE_NAME))
+    if name != name.strip():
+        raise ValueError("%s: %r begins or ends with a space; ConnectWise may match it to the role without them, so give "
+                         "the name without surrounding spaces" % (where, name))
     if has_control(name):
         raise ValueError("%s: %r holds a line break or other control character; give the role name on one line"
                          % (where, name))
@@ -39,7 +42,10 @@ def find_role(client, name):
     if "roles" in client.cache:
         matches = [r for r in client.cache["roles"] if (r.get("name") or "").lower() == name.lower()]
         return matches[0] if matches else None
-    return client.get_one(ROLES, conditions.eq("name", name))
+    role = client.get_one(ROLES, conditions.eq("name", name))
+    # Only the role of exactly that name: a server whose comparison is looser (trailing spaces) or an answer that is
+    # not what was asked must never make another role, perhaps the admin role, "the integration's own".
+    return role if role is not None and (role.get("name") or "").lower() == name.lower() else None
 
 
 def load_roles(client):
@@ -164,7 +170,8 @@ def converge_role(client, name, state, check_mode):
             outcome.wrote()
         elif not role:
             role = create_role(client, name, outcome)
-        outcome.values["role"] = {"id": role["id"], "name": role["name"]}
+        # adminFlag travels with the role, so that every later step can refuse an admin role.
+        outcome.values["role"] = {"id": role["id"], "name": role["name"], "adminFlag": bool(role.get("adminFlag"))}
         return outcome
     outcome.after = {"state": "absent"}
     if role:

@@ -289,7 +289,7 @@ CASES = [
          ["cw_vendors must be a list"],
          book={"name": "onboard.yml", "host": {"cw_vendors": "topleft"}}),
     case("inventory-override-unknown-key", "an inventory tenant with `cw_vendor_overrides: {topleft: {purgee: true}}`",
-         "Use role_name, member, key, purge, include_optional, include_temporary or reassign_role.",
+         "Use role_name, member, key, purge, include_optional, include_temporary, reassign_role or adopt_role.",
          ["cw_vendor_overrides", "unknown: purgee"],
          book={"name": "onboard.yml", "host": {"cw_vendor_overrides": {"topleft": {"purgee": True}}}, "check": True}),
     case("inventory-identifier-trailing-newline", "an inventory tenant with `cw_member_identifier: \"TopLeft\\n\"`",

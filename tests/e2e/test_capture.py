@@ -112,7 +112,7 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
         assert writes(replay) == []
         [plan] = result["integrations"]
         # The captured tenant's own role is adopted; its hand-made rows are compared with the profile's.
-        assert plan["role"] == {"id": topleft, "name": "TopLeft"}
+        assert plan["role"] == {"id": topleft, "name": "TopLeft", "adminFlag": False}
         assert plan["compliance"]["status"] == "missing_member"
         assert plan["compliance"]["excess_grants"] == ["Finance / Invoicing: inquire All"]
         cells = {(d["module"], d["function"]): d["cells"] for d in plan["differences"] if d["kind"] == "permission"}

@@ -71,3 +71,14 @@ def test_every_call_the_collection_reads_has_a_published_shape():
                          ("PATCH", "/system/securityRoles/3/settings/44")]:
         assert published(method, path) is not None, (method, path)
     assert published("DELETE", "/system/securityroles/3") is None
+
+
+@pytest.mark.parametrize("path, record, field", [
+    ("/system/securityRoles/5/settings", {"id": 1, "moduleName": 7, "moduleFunctionName": "X"}, "moduleName"),
+    ("/system/apiMembers", {"id": 1, "identifier": "x", "securityRole": "Admin"}, "securityRole"),
+    ("/system/apiMembers", {"id": 1, "identifier": 12345}, "identifier"),
+    ("/system/members", {"id": 1, "identifier": "x", "inactiveFlag": "false"}, "inactiveFlag"),
+    ("/system/securityroles", {"id": 1, "name": 42}, "name"),
+])
+def test_fields_of_another_type_are_odd_answers(path, record, field):
+    assert "record 0 has no usable %r" % field in refused("GET", path, [record])

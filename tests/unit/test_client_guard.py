@@ -225,3 +225,32 @@ def test_the_deadline_is_per_client_and_shared_by_as_member(sim, make_client):
         first.as_member("other-pub", "other-priv").get("/system/info")
     second = make_client(deadline=0.3)
     assert second.get("/system/info")["version"]
+
+
+def test_a_bare_host_that_speaks_plain_http_is_told_to_give_http(sim, make_client):
+    """The README's form, a host without scheme, is taken as https://: against a plain-http server the error says so,
+    instead of only pointing at certificates (which validate_certs: false would not fix)."""
+    bare = sim.url.split("://", 1)[1]
+    with pytest.raises(ConnectWiseError) as caught:
+        make_client(site=bare, retries=0).get("/system/info")
+    assert "site has no scheme, so it was taken as https://%s" % bare in str(caught.value)
+    assert "needs http:// in site" in str(caught.value)
+
+
+@pytest.mark.parametrize("site, words", [
+    ("http:/evil.example", "a slash missing after its scheme"),
+    ("http://127.0.0.1:0", "names port 0"),
+])
+def test_sites_that_would_reach_another_host_or_port_than_written(site, words):
+    with pytest.raises(ConfigurationError) as caught:
+        ConnectWiseClient(site, "msptest", "pub", "priv", CLIENT_ID)
+    assert words in str(caught.value) and caught.value.field == "site"
+
+
+def test_plain_http_to_loopback_ignores_proxies_and_netrc_and_no_redirect_is_followed(sim, make_client, monkeypatch):
+    """HTTP_PROXY would carry the Basic credentials in clear to the proxy; a redirect could send the request elsewhere."""
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a dead loopback port: used, the request would fail
+    client = make_client(retries=0)
+    assert client.session.trust_env is False
+    assert client.get("/system/info")["version"]
+    assert make_client(site="https://api-na.myconnectwise.net").session.trust_env is True  # a proxy is for https only
