@@ -240,8 +240,8 @@ def test_a_token_shows_its_expiry_warns_within_14_days_and_is_drift_once_expired
     assert (cell["status"], cell["key"]) == ("compliant", "expiring"), cell
     assert "the API key of member TopLeft held in %s expires at %s (within 14 days): the integration stops working then " \
            "unless it is given a new key" % (held_file(tmp_path), cell["key_expiration"]) in cell["warnings"]
-    assert text(key) == "Expiring: works, but expires within 14 days; expires %s. Give the integration a new key before " \
-                         "then." % shown(cell["key_expiration"])
+    assert text(key) == ("Expiring: works, but expires within 14 days; expires %s. Give the integration a new key "
+                         "before then." % shown(cell["key_expiration"]))
     assert key.get("class") == "warn"
 
     sim.set_token_lifetime(2)
