@@ -26,12 +26,12 @@ def check_role_name(name, where="name"):
     if len(name) > MAX_ROLE_NAME:
         raise ValueError("%s: %r is %d characters; ConnectWise allows at most %d, choose a shorter role name"
                          % (where, name, len(name), MAX_ROLE_NAME))
-    if name != name.strip():
-        raise ValueError("%s: %r begins or ends with a space; ConnectWise may match it to the role without them, so give "
-                         "the name without surrounding spaces" % (where, name))
     if has_control(name):
         raise ValueError("%s: %r holds a line break or other control character; give the role name on one line"
                          % (where, name))
+    if name != name.strip():
+        raise ValueError("%s: %r begins or ends with a space; ConnectWise may match it to the role without them, so give "
+                         "the name without surrounding spaces" % (where, name))
     return name
 
 

@@ -120,6 +120,8 @@ def test_my_security_shows_the_callers_role(api, new_api_member, member_api):
     client = member_api("techapi")
     mine = client.get("/system/mySecurity", params={"pageSize": 1000}).json()
     role_rows = api.get("/system/securityroles/2/settings", params={"pageSize": 1000}).json()
+    # The role's rows, each naming whose rights they are (the published MySecurity model's member reference).
+    assert {row.pop("member")["identifier"] for row in mine} == {"techapi"}
     assert mine == role_rows
     assert client.get("/system/mySecurity/count").json() == {"count": len(catalogue.FUNCTIONS)}
     tickets = client.get("/system/mySecurity", params={"conditions": 'moduleFunctionName="Service Tickets"'}).json()
