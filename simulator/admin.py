@@ -2,7 +2,7 @@
 
     python -m simulator.admin --url http://127.0.0.1:8080 apply cw-output/checklists/localhost-topleft.md
 
-Reads the checklist as an administrator does (plugins/module_utils/checklists.py writes it) and clicks what it asks:
+Reads the checklist as an administrator does (plugins/module_utils/engine/checklists.py writes it) and clicks what it asks:
 the cells in bold of each module's table, the Table Setup entries to move, and API keys to create (a created key pair is
 written to a 0600 file, never printed). Optional rows and the steps outside ConnectWise are left alone, as they are
 not required.

@@ -1,4 +1,4 @@
-"""A tenant rebuilt from a capture (doctor.yml -e cw_capture=true; plugins/module_utils/capture.py): python -m simulator
+"""A tenant rebuilt from a capture (doctor.yml -e cw_capture=true; plugins/module_utils/api/capture.py): python -m simulator
 --capture FILE. The first real tenant a user meets becomes a regression test.
 
 Roles, their settings, members and API members become ordinary simulator state, so writes go through the usual

@@ -177,8 +177,8 @@ api:
   sample: {requests: 2, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule, run_resource
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, run_resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import converge_key
 
 
 def main():

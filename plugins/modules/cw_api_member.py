@@ -110,8 +110,8 @@ manual_steps:
   sample: []
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule, run_resource
-from ansible_collections.msp.connectwise.plugins.module_utils.members import converge_member
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, run_resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import converge_member
 
 
 def main():

@@ -186,11 +186,11 @@ from datetime import datetime, timezone
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC, client_from_params
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import (
-    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, api_usage, converge_tenant, item_secrets)
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, api_usage
+from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
+    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, converge_tenant, item_secrets)
 
 ITEMS = ArgumentSpecValidator({"integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS}})
 TENANT_OPTIONS = dict(

@@ -215,8 +215,8 @@ api:
   sample: {requests: 9, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, converge_tenant, item_secrets
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, converge_tenant, item_secrets
 
 
 def main():

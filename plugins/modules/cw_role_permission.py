@@ -157,8 +157,8 @@ api:
   sample: {requests: 3, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule, run_resource
-from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, run_resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions
 
 
 def main():

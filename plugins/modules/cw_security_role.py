@@ -77,8 +77,8 @@ manual_steps:
   sample: []
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule, run_resource
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import converge_role
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, run_resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import converge_role
 
 
 def main():

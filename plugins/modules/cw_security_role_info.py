@@ -63,11 +63,11 @@ api:
   sample: {requests: 3, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.levels import row_levels
-from ansible_collections.msp.connectwise.plugins.module_utils.permissions import label, order, read_settings
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import find_role, load_roles
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import row_levels
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import label, order, read_settings
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import find_role, load_roles
 
 SHOWN = ("id", "name", "roleType", "adminFlag", "inactiveFlag")
 

@@ -51,9 +51,9 @@ probe_role:
   sample: Technician
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
-from ansible_collections.msp.connectwise.plugins.module_utils.doctor import probe_settings_write
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.doctor import probe_settings_write
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 
 
 def main():

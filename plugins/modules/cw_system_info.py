@@ -152,12 +152,12 @@ api:
   sample: {requests: 2, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.capture import capture_tenant, write_capture
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import ConnectWiseModule
-from ansible_collections.msp.connectwise.plugins.module_utils.doctor import missing_rights
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.members import References
-from ansible_collections.msp.connectwise.plugins.module_utils.tables import CUSTOMIZE_ITEMS, SETUP_SCREENS, AllowedTables
+from ansible_collections.msp.connectwise.plugins.module_utils.api.capture import capture_tenant, write_capture
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.doctor import missing_rights
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import References
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import CUSTOMIZE_ITEMS, SETUP_SCREENS, AllowedTables
 
 
 def main():

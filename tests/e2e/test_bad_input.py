@@ -11,9 +11,9 @@ from __future__ import annotations
 import yaml
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils.client import ConnectWiseClient
-from ansible_collections.msp.connectwise.plugins.module_utils.members import converge_member
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import converge_role
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import ConnectWiseClient
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import converge_member
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import converge_role
 
 from . import bad_inputs
 from .bad_inputs import CASES

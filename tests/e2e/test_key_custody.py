@@ -19,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils.client import ConnectWiseClient
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import converge_key
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import ConnectWiseClient
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import converge_key
 
 from .conftest import CLIENT_ID
 from .helpers import by_id, parse_report, task, text

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils.client import ConnectWiseClient
-from ansible_collections.msp.connectwise.plugins.module_utils.integration import converge_integration, prevalidate
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import HANDBACK, converge_key
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import ConnectWiseClient
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import converge_integration, prevalidate
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import HANDBACK, converge_key
 
 from tests.conftest import COLLECTIONS_PATH, REPO
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import takeover_problem
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import takeover_problem
 from tests.conftest import COLLECTIONS_PATH, REPO
 
 from .helpers import task, writes

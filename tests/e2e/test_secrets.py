@@ -22,9 +22,9 @@ import pytest
 import requests
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils import client as client_module
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api import client as client_module
+from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
 
 from .conftest import CLIENT_ID
 from .helpers import task

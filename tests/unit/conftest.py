@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils import client as client_module
+from ansible_collections.msp.connectwise.plugins.module_utils.api import client as client_module
 
 CLIENT_ID = "5c2e3ad4-6b1e-4f0e-9d8e-1f2a3b4c5d6e"
 

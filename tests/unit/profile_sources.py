@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ansible_collections.msp.connectwise.plugins.module_utils.names import module_key
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import module_key
 from simulator import catalogue
 
 CELLS = ("add", "edit", "delete", "inquire")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils.answers import UnexpectedAnswer, check, published
+from ansible_collections.msp.connectwise.plugins.module_utils.api.answers import UnexpectedAnswer, check, published
 
 
 def refused(method, path, data):

@@ -65,7 +65,7 @@ def credential_type():
 
 def module_environment():
     """{option: env var} of the shared connection options, and the options every module needs."""
-    from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC
+    from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC
 
     names = {option: spec["fallback"][1][0] for option, spec in CONNECTION_ARGSPEC.items()}
     # Needed by every module: the options without a default (whether Ansible or the client enforces it).

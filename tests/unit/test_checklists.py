@@ -10,9 +10,9 @@ import stat
 import pytest
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils import checklists
-from ansible_collections.msp.connectwise.plugins.module_utils import tenant
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import converge_tenant
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import checklists
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import tenant
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import converge_tenant
 from simulator import admin
 from tests.conftest import REPO
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.client import ConnectWiseClient, FALLBACK_CODEBASE
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import ConnectWiseClient, FALLBACK_CODEBASE
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
 
 from .conftest import CLIENT_ID
 

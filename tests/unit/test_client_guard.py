@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils.client import ConnectWiseClient
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC, client_from_params
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import ConnectWiseClient
+from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
 
 from .conftest import CLIENT_ID
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
 
 
 @pytest.mark.parametrize("value, literal", [

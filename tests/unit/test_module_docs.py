@@ -9,7 +9,7 @@ import importlib.util
 import pytest
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils.connection import CONNECTION_ARGSPEC
+from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC
 from tests.conftest import REPO
 
 MODULES = sorted((REPO / "plugins" / "modules").glob("cw_*.py"))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName, fold
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName, fold
 from simulator import catalogue
 from tests.conftest import VENDORS_MD
 

@@ -58,7 +58,7 @@ def test_not_shipped(path):
 @pytest.mark.parametrize("path", [
     "meta/runtime.yml",
     "plugins/modules/cw_system_info.py",
-    "plugins/module_utils/client.py",
+    "plugins/module_utils/api/client.py",
     "plugins/doc_fragments/connection.py",
     "changelogs/changelog.yaml",
 ])

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils.names import (
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import (
     FunctionIndex, TableIndex, function_key, module_key, table_key)
-from ansible_collections.msp.connectwise.plugins.module_utils.members import check_member_input
-from ansible_collections.msp.connectwise.plugins.module_utils.profile import SCHEMA, problems as profile_problems
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import check_role_name
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import converge_tenant
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import check_member_input
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import SCHEMA, problems as profile_problems
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import check_role_name
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import converge_tenant
 from simulator import catalogue
 from tests.conftest import REPO, VENDOR_SOURCES, VENDORS_MD
 from tests.unit import profile_sources as sources
@@ -134,7 +134,7 @@ def test_no_profile_for_partial_or_unrecorded_vendors():
 
 @pytest.mark.parametrize("path", PROFILE_FILES, ids=lambda p: p.stem)
 def test_schema(path):
-    """Every shipped profile against the schema the modules check at run time (plugins/module_utils/profile.py)."""
+    """Every shipped profile against the schema the modules check at run time (plugins/module_utils/engine/profile.py)."""
     text = path.read_text(encoding="utf-8")
     assert text.startswith("---\n")
     data = yaml.safe_load(text)

@@ -81,7 +81,7 @@ def test_every_pinned_core_satisfies_requires_ansible():
 
 
 def test_collection_version_matches_galaxy():
-    tree = ast.parse((REPO / "plugins" / "module_utils" / "version.py").read_text(encoding="utf-8"))
+    tree = ast.parse((REPO / "plugins" / "module_utils" / "api" / "version.py").read_text(encoding="utf-8"))
     values = [node.value.value for node in tree.body
               if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "COLLECTION_VERSION" for t in node.targets)]
     assert values == [str(load_yaml("galaxy.yml")["version"])]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import converge_tenant
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import converge_tenant
 
 PROFILES = Path(__file__).resolve().parents[2] / "roles" / "integration" / "files" / "profiles"
 

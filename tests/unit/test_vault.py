@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from ansible.parsing.vault import VaultLib, VaultSecret
 
-from ansible_collections.msp.connectwise.plugins.module_utils import vault
+from ansible_collections.msp.connectwise.plugins.module_utils.storage import vault
 
 TEXT = '{"public_key": "pub", "private_key": "a private key \\u00e9"}\n'
 

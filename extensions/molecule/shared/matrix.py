@@ -18,7 +18,7 @@ CELLS = ("add", "edit", "delete", "inquire")
 
 
 def load_names():
-    spec = importlib.util.spec_from_file_location("names", Path("plugins/module_utils/names.py"))
+    spec = importlib.util.spec_from_file_location("names", Path("plugins/module_utils/resources/names.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

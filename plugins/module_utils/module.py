@@ -1,15 +1,15 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection options (one argument spec, each with its CW_* environment fallback) and the module wrapper."""
+"""The base of every module: the connection options (one argument spec, each with its CW_* environment fallback),
+the client, and one way to report a result or a failure."""
 
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.msp.connectwise.plugins.module_utils.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectWiseClient
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import finish
-from ansible_collections.msp.connectwise.plugins.module_utils.tenant import api_usage
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import (
+    HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectWiseClient, api_usage)
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
 
 # These environment variable names are a contract: the AWX credential type injects exactly them.
 CONNECTION_ARGSPEC = {
@@ -76,3 +76,18 @@ def run_resource(module, converge, allow_pending=False):
     except ValueError as exc:
         module.fail_json(msg=str(exc), api=module.api_summary())
     finish(module, outcome, allow_pending=allow_pending)
+
+
+def finish(module, outcome, allow_pending=False):
+    """exit_json / fail_json for an Outcome: outside check mode, remaining manual steps fail the task."""
+    result = outcome.result(module._diff, module.check_mode)
+    result["api"] = module.api_summary()
+    for warning in outcome.warnings:
+        module.warn(warning)
+    if outcome.pending and not module.check_mode and not allow_pending:
+        count = len(outcome.manual_steps)
+        module.fail_json(msg="%d manual step%s remain%s for %s: the ConnectWise API cannot make %s (see manual_steps); "
+                         "apply them in the UI and re-run, or set allow_pending: true to collect them"
+                         % (count, "" if count == 1 else "s", "s" if count == 1 else "", outcome.resource,
+                            "this change" if count == 1 else "these changes"), **result)
+    module.exit_json(**result)

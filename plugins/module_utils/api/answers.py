@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 
 RECORD = "record"          # a JSON object
 RECORDS = "records"        # a JSON array of objects

@@ -4,9 +4,9 @@
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 
 ROLES = "/system/securityroles"
 MEMBERS = "/system/members"

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.msp.connectwise.plugins.module_utils import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.names import fold
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import (
+from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     MEMBERS, PLACEHOLDER_ID, create_checked, find_role, has_control, load_roles, lost_create, object_exists)
 
 API_MEMBERS = "/system/apiMembers"

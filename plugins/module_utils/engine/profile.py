@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from ansible_collections.msp.connectwise.plugins.module_utils.levels import CELLS, LEVELS
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, LEVELS
 
 _VENDOR = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

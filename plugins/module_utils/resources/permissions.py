@@ -5,11 +5,11 @@ through the API where the tenant accepts PATCH on settings, and plan manual step
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.levels import CELLS, FIELDS, normalise_level, row_levels
-from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import ROLES, find_role, is_placeholder, PLACEHOLDER_ID
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, FIELDS, normalise_level, row_levels
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import ROLES, find_role, is_placeholder, PLACEHOLDER_ID
 
 METHODS = ("auto", "api", "manual")
 UI_PATH = "System > Security Roles"

@@ -12,9 +12,9 @@ import json
 import re
 import time
 
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.files import write_atomic
-from ansible_collections.msp.connectwise.plugins.module_utils.version import COLLECTION_VERSION
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
+from ansible_collections.msp.connectwise.plugins.module_utils.api.version import COLLECTION_VERSION
 
 FORMAT = "msp.connectwise.capture"
 FORMAT_VERSION = 1

@@ -5,8 +5,8 @@ and verified by calling /system/mySecurity/customizeItems as the integration's o
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.names import TableIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import TableIndex, UnknownName
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 
 SETUP_SCREENS = "/system/setupScreens"
 CUSTOMIZE_ITEMS = "/system/mySecurity/customizeItems"

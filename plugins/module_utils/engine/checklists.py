@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import re
 
-from ansible_collections.msp.connectwise.plugins.module_utils.files import write_atomic
-from ansible_collections.msp.connectwise.plugins.module_utils.levels import CELLS
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.@-]")
 _HANDBACK = re.compile(r"ansible-playbook msp\.connectwise\.key_import(?P<target>.*?) -e cw_vendor=")

@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.levels import FIELDS
-from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import ROLES
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import FIELDS
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import ROLES
 
 # (module, function, cell, level, why)
 REQUIRED_RIGHTS = (

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What a resource run found and did: writes made, diff, and the steps the API cannot do."""
+"""What converging one resource found and did: writes made, before and after, and the steps the API cannot do."""
 
 from __future__ import annotations
 
@@ -51,18 +51,3 @@ class Outcome:
             data["diff"] = {"before": self.before, "after": self.after,
                             "before_header": self.resource, "after_header": self.resource}
         return data
-
-
-def finish(module, outcome, allow_pending=False):
-    """exit_json / fail_json for an Outcome: outside check mode, remaining manual steps fail the task."""
-    result = outcome.result(module._diff, module.check_mode)
-    result["api"] = module.api_summary()
-    for warning in outcome.warnings:
-        module.warn(warning)
-    if outcome.pending and not module.check_mode and not allow_pending:
-        count = len(outcome.manual_steps)
-        module.fail_json(msg="%d manual step%s remain%s for %s: the ConnectWise API cannot make %s (see manual_steps); "
-                         "apply them in the UI and re-run, or set allow_pending: true to collect them"
-                         % (count, "" if count == 1 else "s", "s" if count == 1 else "", outcome.resource,
-                            "this change" if count == 1 else "these changes"), **result)
-    module.exit_json(**result)

@@ -23,12 +23,12 @@ import os
 import stat
 import tempfile
 
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.files import write_atomic
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import MASK, Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import maybe_applied, retry_pause
-from ansible_collections.msp.connectwise.plugins.module_utils.tables import member_items
-from ansible_collections.msp.connectwise.plugins.module_utils.vault import decrypt, encrypt, is_vault
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import MASK, Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import maybe_applied, retry_pause
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import member_items
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.vault import decrypt, encrypt, is_vault
 
 TOKENS = "/system/members/%s/tokens"
 MY_SECURITY = "/system/mySecurity"

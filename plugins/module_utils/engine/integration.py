@@ -8,18 +8,18 @@ Each step is the same converge function the single-resource modules use; this on
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.keys import (
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
     SOURCES, check_writable, converge_key, owner_problem, read_held, works)
-from ansible_collections.msp.connectwise.plugins.module_utils.members import (
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
     References, check_member_input, converge_member, find_member, load_members, login_problem, member_defaults,
     members_at_stake, role_holders)
-from ansible_collections.msp.connectwise.plugins.module_utils.names import FunctionIndex, TableIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.permissions import converge_permissions, desired_matrix, read_settings
-from ansible_collections.msp.connectwise.plugins.module_utils.plan import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.profile import problems as profile_problems
-from ansible_collections.msp.connectwise.plugins.module_utils.roles import (
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions, desired_matrix, read_settings
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import problems as profile_problems
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     PLACEHOLDER_ID, check_role_name, converge_role, find_role, load_roles, members_using, takeover_problem)
-from ansible_collections.msp.connectwise.plugins.module_utils.tables import SETUP_SCREENS, converge_tables
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import SETUP_SCREENS, converge_tables
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
 MEMBER_OPTIONS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")

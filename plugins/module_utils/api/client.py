@@ -13,9 +13,9 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.msp.connectwise.plugins.module_utils import answers
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.version import COLLECTION_VERSION
+from ansible_collections.msp.connectwise.plugins.module_utils.api import answers
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api.version import COLLECTION_VERSION
 
 try:
     import requests
@@ -450,3 +450,10 @@ class ConnectWiseClient:
             body = {"message": (response.text or "")[:200] or response.reason}
         return ConnectWiseError.from_response(method, shown, response.status_code, body, retries=getattr(response, "retries", 0),
                                               is_cloud=self.is_cloud).scrub(self._secrets)
+
+
+def api_usage(client):
+    """What a run cost: requests sent and retries taken (429/5xx/timeouts), and the codebase found."""
+    if client is None:
+        return {"requests": 0, "retries": 0, "codebase": None}
+    return {"requests": client.requests_sent, "retries": client.retries_taken, "codebase": client.codebase}

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import traceback
 
-from ansible_collections.msp.connectwise.plugins.module_utils import checklists
-from ansible_collections.msp.connectwise.plugins.module_utils.errors import ConfigurationError, ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.integration import MEMBER_OPTIONS, converge_integration, prevalidate
-from ansible_collections.msp.connectwise.plugins.module_utils.members import LEVEL_ONE
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import checklists
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import api_usage
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import MEMBER_OPTIONS, converge_integration, prevalidate
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import LEVEL_ONE
 
 # The options of one integration item (cw_integration's integrations, cw_fleet_audit's tenants[].integrations).
 INTEGRATION_OPTIONS = {
@@ -46,13 +47,6 @@ def check_overrides(items):
                 problems.append("integrations[%d].%s: unknown key(s) %s; use %s" % (position, name, ", ".join(unknown), ", ".join(allowed)))
     if problems:
         raise ValueError("; ".join(problems))
-
-
-def api_usage(client):
-    """What a run cost: requests sent and retries taken (429/5xx/timeouts), and the codebase found."""
-    if client is None:
-        return {"requests": 0, "retries": 0, "codebase": None}
-    return {"requests": client.requests_sent, "retries": client.retries_taken, "codebase": client.codebase}
 
 
 def use_facts(client, facts):
