@@ -1,9 +1,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fleet benchmark of msp.connectwise against the local ConnectWise simulator (issue 6; results in docs/performance.md).
+"""Fleet benchmark of msp.connectwise against the local ConnectWise simulator (results in docs/performance.md).
 
     make bootstrap                                   # once: .venv with the pinned ansible-core
-    .venv/bin/python benchmarks/run.py               # 100 tenants x 5 seed vendors, 50 ms latency, forks 10/25/50
+    .venv/bin/python benchmarks/run.py               # 100 tenants x 5 vendors, 50 ms latency, forks 10/25/50
     .venv/bin/python benchmarks/run.py --quick       # smoke run: 3 tenants, forks 3, under a minute
+    .venv/bin/python benchmarks/run.py --collection /tmp/before --forks 10 --repeat 3 --no-plain --no-per-tenant
+                                                     # another checkout of the collection (e.g. a git worktree)
 
 Starts `python -m simulator --tenants N+2 --latency-ms MS` on loopback, prepares the tenants without timing it
 (latency off: the fleet is onboarded with playbooks/onboard.yml and every checklist applied with simulator.admin, so
@@ -13,7 +15,7 @@ documented first step, records the facts of the fleet and of tenant N+1), then r
   (a)  playbooks/onboard_topleft.yml on fresh writable tenant N+1, then (a') the same again (converged re-run);
        (a0) the same onboarding on tenant N+2, which doctor.yml has not seen
   (b)  playbooks/audit.yml, check mode, vendor topleft, on one compliant tenant; (b0) the same without doctor's record
-  (c)  playbooks/audit.yml over N tenants x 5 seed vendors, once per --forks value
+  (c)  playbooks/audit.yml over N tenants x 5 vendors, once per --forks value
   (d)  benchmarks/plain_audit.yml, the same fleet audit with ansible.builtin.uri only, once per --plain-forks value
   (f)  (c) at its best fork count with a 6th vendor that no tenant has: drift everywhere, a checklist per tenant
   (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
@@ -22,7 +24,11 @@ documented first step, records the facts of the fleet and of tenant N+1), then r
 For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
 (callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
 single process; plus the sampled peak PSS of the whole ansible-playbook process tree), and the ratio to (d).
+Three design figures besides: the lines of the roles (roles/, the vendor profiles excepted), the tasks audit.yml runs
+per host in (c) (run_once tasks apart) and the fleet audit's wall time (the best (c)).
 Prints a Markdown table and writes every figure to a JSON file. Every child stops by itself (bounded timeouts).
+The playbooks and roles measured are those of --collection (default: this checkout); the simulator, the callback
+and benchmarks/plain_audit.yml are always this checkout's.
 """
 
 from __future__ import annotations
@@ -48,14 +54,15 @@ if str(REPO) not in sys.path:
 from simulator import admin  # noqa: E402  (needs the repository root on sys.path)
 from simulator.testing import SimulatorControl, SimulatorProcess  # noqa: E402
 
-SEED_VENDORS = ["cw_kanban", "mobius", "topleft", "timesanity", "lifecycle_manager"]
+# The fleet's vendors: the five whose pages give every level they ask for (no profile level is assumed).
+FLEET_VENDORS = ["cw_kanban", "mobius", "topleft", "timesanity", "lifecycle_manager"]
 ONBOARD_VENDOR = "topleft"
 DRIFT_VENDOR = "hudu"  # in no tenant: (f) finds its role missing everywhere
 CLIENT_ID = "00000000-0000-4000-8000-000000000001"
 COMPANY = "msptest"
 SAMPLE_EVERY_S = 0.5
 
-# The targets of issue 6.
+# The performance targets (docs/performance.md, "The targets").
 AUDIT_MAX_REQUESTS_PER_PAIR = 4
 ONBOARD_BASE_REQUESTS = 6
 FLEET_TENANTS, FLEET_LATENCY_MS, FLEET_MAX_WALL_S, FLEET_MIN_SPEEDUP = 100, 50, 60.0, 3.0
@@ -204,11 +211,12 @@ class Bench:
         self.companies = ["%s%03d" % (COMPANY, n) for n in range(1, args.tenants + 1)]
         self.fresh = "%s%03d" % (COMPANY, args.tenants + 1)
         self.unseen = "%s%03d" % (COMPANY, args.tenants + 2)
+        self.books = args.collection / "playbooks"
         self.results = []
         self.notes = []
         tree = work / "collections" / "ansible_collections" / "msp"
         tree.mkdir(parents=True)
-        (tree / "connectwise").symlink_to(REPO, target_is_directory=True)
+        (tree / "connectwise").symlink_to(args.collection, target_is_directory=True)
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("CW_", "ANSIBLE_"))}
         self.env.update({
             "PATH": "%s%s%s" % (Path(sys.executable).parent, os.pathsep, os.environ.get("PATH", "")),
@@ -217,7 +225,7 @@ class Bench:
             "ANSIBLE_LOCALHOST_WARNING": "false", "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false", "ANSIBLE_NOCOLOR": "1",
             "ANSIBLE_RETRY_FILES_ENABLED": "false", "ANSIBLE_HOME": str(work / "ansible-home"), "CW_OUTPUT_DIR": str(self.out),
         })
-        self.inventory_fleet = self._inventory("fleet", self.companies, SEED_VENDORS)
+        self.inventory_fleet = self._inventory("fleet", self.companies, FLEET_VENDORS)
         self.inventory_fresh = self._inventory("fresh", [self.fresh], [ONBOARD_VENDOR])
         self.inventory_unseen = self._inventory("unseen", [self.unseen], [ONBOARD_VENDOR])
         self.inventory_one = self._inventory("one", self.companies[:1], [ONBOARD_VENDOR])
@@ -248,7 +256,7 @@ class Bench:
         measured["loadavg_before"] = round(load, 2)
         requests = self.sim.requests()
         measured["log"] = str(log)
-        shown = Path(book).relative_to(REPO)
+        shown = next((Path(book).relative_to(root) for root in (self.args.collection, REPO) if Path(book).is_relative_to(root)), book)
         options = (" -f %d" % forks if forks else "") + "".join(" " + e for e in extra)
         measured["command"] = "ansible-playbook -i %s %s%s" % (inventory.name, shown, options)
         measured["requests"] = len(requests)
@@ -266,7 +274,7 @@ class Bench:
             count = json.loads(counts.read_text(encoding="utf-8"))
             measured.update(executed=count["executed"], module_invocations=count["module_invocations"],
                             api_reported_by_modules=count["api_reported"]["requests"], tasks=count["tasks"],
-                            stats=count.get("stats"))
+                            stats=count.get("stats"), per_host=count.get("per_host"))
         return measured
 
     # --- preparation (not timed) -------------------------------------------------------------------------
@@ -279,8 +287,8 @@ class Bench:
         # is left to the administrator), then refuses them again like ConnectWise's published API.
         for company in self.companies:
             self.sim.set_settings_writable(True, company=company)
-        say("preparing: onboarding %d tenants x %d vendors (latency off, not timed)" % (len(self.companies), len(SEED_VENDORS)))
-        onboard = self.playbook("prepare-onboard", REPO / "playbooks" / "onboard.yml", self.inventory_fleet,
+        say("preparing: onboarding %d tenants x %d vendors (latency off, not timed)" % (len(self.companies), len(FLEET_VENDORS)))
+        onboard = self.playbook("prepare-onboard", self.books / "onboard.yml", self.inventory_fleet,
                                 "-e", "cw_fail_on_pending=false", forks=max(self.args.forks))
         if onboard["rc"] != 0:
             raise BenchmarkError("preparation: onboard.yml failed (rc %d); see %s" % (onboard["rc"], onboard["log"]))
@@ -290,18 +298,18 @@ class Bench:
         applied = 0
         for company in self.companies:
             for path in sorted(checklists.glob("%s-*.md" % company)):
-                steps = admin.checklist_steps(path.read_text(encoding="utf-8"))
+                steps = admin.parse(path.read_text(encoding="utf-8"))
                 admin.apply(control, company, steps, str(self.work / "ui-keys"))
                 applied += 1
         if not applied:
-            raise BenchmarkError("preparation: no checklist to apply (the seed vendors' Table Setup lists); see %s" % onboard["log"])
+            raise BenchmarkError("preparation: no checklist to apply (the fleet vendors' Table Setup lists); see %s" % onboard["log"])
         # Applied: what the next onboarding run would remove anyway; every timed audit starts from the same files.
         shutil.rmtree(checklists, ignore_errors=True)
         for company in self.companies:
             self.sim.set_settings_writable(False, company=company)
         say("preparing: playbooks/doctor.yml records the facts of the fleet and of tenant %s (the documented first step)" % self.fresh)
         for label, inventory in (("prepare-doctor-fleet", self.inventory_fleet), ("prepare-doctor-fresh", self.inventory_fresh)):
-            doctor = self.playbook(label, REPO / "playbooks" / "doctor.yml", inventory, forks=max(self.args.forks))
+            doctor = self.playbook(label, self.books / "doctor.yml", inventory, forks=max(self.args.forks))
             if doctor["rc"] != 0:
                 raise BenchmarkError("preparation: doctor.yml failed (rc %d); see %s" % (doctor["rc"], doctor["log"]))
         self.sim.set_faults(latency_ms=self.args.latency_ms)
@@ -322,7 +330,7 @@ class Bench:
         return row
 
     def onboarding(self):
-        book = REPO / "playbooks" / ("onboard_%s.yml" % ONBOARD_VENDOR)
+        book = self.books / ("onboard_%s.yml" % ONBOARD_VENDOR)
         first = self.playbook("a-onboard", book, self.inventory_fresh)
         self.scenario("a", "onboard %s, fresh writable tenant" % ONBOARD_VENDOR, first, 1, 1, 1)
         unseen = self.playbook("a0-onboard-unseen", book, self.inventory_unseen)
@@ -331,34 +339,34 @@ class Bench:
         self.scenario("a'", "the same onboarding again (converged)", again, 1, 1, 1)
 
     def single_audit(self):
-        measured = self.playbook("b-audit-one", REPO / "playbooks" / "audit.yml", self.inventory_one)
+        measured = self.playbook("b-audit-one", self.books / "audit.yml", self.inventory_one)
         self.scenario("b", "audit %s (check mode), compliant tenant" % ONBOARD_VENDOR, measured, 1, 1, 1,
                       verdicts=self._summary("audit.json"))
         records, aside = self.out / "tenants", self.out / "tenants-aside"
         records.rename(aside)
         try:
-            measured = self.playbook("b0-audit-one-unrecorded", REPO / "playbooks" / "audit.yml", self.inventory_one)
+            measured = self.playbook("b0-audit-one-unrecorded", self.books / "audit.yml", self.inventory_one)
         finally:
             aside.rename(records)
         self.scenario("b0", "the same without doctor's record", measured, 1, 1, 1, verdicts=self._summary("audit.json"))
 
     def fleet(self, forks):
-        pairs = len(self.companies) * len(SEED_VENDORS)
-        measured = self.playbook("c-fleet-f%d" % forks, REPO / "playbooks" / "audit.yml", self.inventory_fleet, forks=forks)
-        self.scenario("c", "fleet audit.yml, %d tenants x %d vendors" % (len(self.companies), len(SEED_VENDORS)), measured,
-                      pairs, len(self.companies), len(SEED_VENDORS), forks=forks, verdicts=self._summary("audit.json"))
+        pairs = len(self.companies) * len(FLEET_VENDORS)
+        measured = self.playbook("c-fleet-f%d" % forks, self.books / "audit.yml", self.inventory_fleet, forks=forks)
+        self.scenario("c", "fleet audit.yml, %d tenants x %d vendors" % (len(self.companies), len(FLEET_VENDORS)), measured,
+                      pairs, len(self.companies), len(FLEET_VENDORS), forks=forks, verdicts=self._summary("audit.json"))
 
     def plain(self, forks):
-        pairs = len(self.companies) * len(SEED_VENDORS)
+        pairs = len(self.companies) * len(FLEET_VENDORS)
         measured = self.playbook("d-plain-f%d" % forks, HERE / "plain_audit.yml", self.inventory_fleet, forks=forks)
         self.scenario("d", "fleet audit with ansible.builtin.uri only (plain_audit.yml)", measured, pairs, len(self.companies),
-                      len(SEED_VENDORS), forks=forks, verdicts=self._summary("plain-audit.json"))
+                      len(FLEET_VENDORS), forks=forks, verdicts=self._summary("plain-audit.json"))
 
     def drifted(self, forks):
         """(f): the fleet audit when every tenant lacks a vendor: a checklist per tenant is written."""
-        vendors = SEED_VENDORS + [DRIFT_VENDOR]
+        vendors = FLEET_VENDORS + [DRIFT_VENDOR]
         pairs = len(self.companies) * len(vendors)
-        measured = self.playbook("f-drift-f%d" % forks, REPO / "playbooks" / "audit.yml", self.inventory_fleet,
+        measured = self.playbook("f-drift-f%d" % forks, self.books / "audit.yml", self.inventory_fleet,
                                  "-e", json.dumps({"cw_vendors": vendors}), forks=forks)
         written = len(list((self.out / "checklists").glob("*-%s.md" % DRIFT_VENDOR)))
         self.scenario("f", "fleet audit.yml with drift: a 6th vendor (%s) on no tenant, %d checklists written"
@@ -367,11 +375,11 @@ class Bench:
 
     def per_tenant(self, forks):
         """(e): the audit as tasks/main.yml runs it in check mode, one cw_integration process per tenant."""
-        pairs = len(self.companies) * len(SEED_VENDORS)
-        measured = self.playbook("e-per-tenant-f%d" % forks, REPO / "playbooks" / "onboard.yml", self.inventory_fleet, "--check",
+        pairs = len(self.companies) * len(FLEET_VENDORS)
+        measured = self.playbook("e-per-tenant-f%d" % forks, self.books / "onboard.yml", self.inventory_fleet, "--check",
                                  forks=forks)
         self.scenario("e", "onboard.yml --check: the same audit, one module process per tenant", measured, pairs,
-                      len(self.companies), len(SEED_VENDORS), forks=forks, verdicts=self._stats_summary(measured))
+                      len(self.companies), len(FLEET_VENDORS), forks=forks, verdicts=self._stats_summary(measured))
 
     def _stats_summary(self, measured):
         """Compliance counts from the cw_compliance stats a run printed (onboard.yml writes no report)."""
@@ -388,6 +396,45 @@ class Bench:
         summary = json.loads(path.read_text(encoding="utf-8")).get("summary")
         path.unlink()
         return summary
+
+
+def roles_lines(collection):
+    """Lines and files under roles/ of ``collection``, the vendor profiles (roles/integration/files/profiles) excepted."""
+    profiles = collection / "roles" / "integration" / "files" / "profiles"
+    lines = files = 0
+    for path in sorted((collection / "roles").rglob("*")):
+        if not path.is_file() or path.is_relative_to(profiles) or "__pycache__" in path.parts:
+            continue
+        files += 1
+        lines += len(path.read_bytes().splitlines())
+    return {"lines": lines, "files": files}
+
+
+def design(args, rows):
+    """The three design figures: roles lines, tasks per host of audit.yml in (c) and the fleet audit's wall time."""
+    c_best = best(rows, "c")
+    per_host = (c_best or {}).get("per_host") or {}
+    return {"collection": str(args.collection), "roles": roles_lines(args.collection),
+            "audit_tasks_per_host": {k: per_host.get(k) for k in ("hosts", "min", "max", "mean", "skipped_mean", "run_once")},
+            "audit_tasks_of_a_host": per_host.get("tasks_of_a_host"), "audit_run_once_tasks": per_host.get("run_once_tasks"),
+            "fleet_audit_wall_s": c_best["wall_s"] if c_best else None, "fleet_audit_forks": c_best["forks"] if c_best else None,
+            "fleet_audit_controller_cpu_s": round(c_best["cpu_user_s"] + c_best["cpu_sys_s"], 1) if c_best else None,
+            "fleet_audit_other_cpu_s": c_best["other_cpu_s"] if c_best else None}
+
+
+def design_markdown(figures):
+    roles, per_host = figures["roles"], figures["audit_tasks_per_host"]
+    ran = ("%s (min %s, max %s over %s hosts; %s skipped per host)" % (
+        per_host["mean"], per_host["min"], per_host["max"], per_host["hosts"], per_host["skipped_mean"])
+        if per_host.get("hosts") else "n/a")
+    wall = ("%.1f s (forks %d; controller CPU %.1f s; other jobs %.1f CPU s meanwhile)" % (
+        figures["fleet_audit_wall_s"], figures["fleet_audit_forks"], figures["fleet_audit_controller_cpu_s"],
+        figures["fleet_audit_other_cpu_s"]) if figures["fleet_audit_wall_s"] else "n/a")
+    return "\n".join(["", "| design figure | value |", "|---|---|",
+                      "| lines under roles/ (vendor profiles excepted) | %d in %d files |" % (roles["lines"], roles["files"]),
+                      "| audit.yml: tasks run per host in (c) | %s |" % ran,
+                      "| audit.yml: run_once tasks in (c) | %s |" % (per_host.get("run_once") if per_host.get("hosts") else "n/a"),
+                      "| fleet audit wall time (best (c)) | %s |" % wall]) + "\n"
 
 
 def strip(row):
@@ -407,7 +454,7 @@ def best(rows, key):
 
 
 def targets(args, rows):
-    """Each target of issue 6: the measured figure, the limit and whether it is met."""
+    """Each performance target: the measured figure, the limit and whether it is met."""
     found = []
     c_best, d_best = best(rows, "c"), best(rows, "d")
     for row in rows:
@@ -506,14 +553,24 @@ def parse_args(argv=None):
     parser.add_argument("--timeout", type=int, default=1800, help="seconds any one playbook run may take before it is killed")
     parser.add_argument("--no-per-tenant", dest="per_tenant", action="store_false",
                         help="skip (e), the audit with one module process per tenant")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run (c) this many times per fork count; the best run counts (default 1)")
+    parser.add_argument("--no-plain", dest="plain", action="store_false", help="skip (d), the uri-only audit (most of the run's time)")
+    parser.add_argument("--collection", default=str(REPO),
+                        help="the checkout of the collection whose playbooks and roles are measured (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (inventories, logs, cw-output) and print its path")
     args = parser.parse_args(argv)
     if args.quick:
         args.tenants, args.forks, args.plain_forks = 3, "3", "3"
     args.forks = sorted({int(f) for f in str(args.forks).split(",") if f.strip()})
     args.plain_forks = sorted({int(f) for f in str(args.plain_forks).split(",") if f.strip()}) if args.plain_forks else args.forks
-    if args.tenants < 1 or args.tenants > 998 or not args.forks or min(args.forks + args.plain_forks) < 1:
-        parser.error("--tenants must be 1..998 and every fork count at least 1")
+    if not args.plain:
+        args.plain_forks = []
+    args.collection = Path(args.collection).resolve()
+    if not (args.collection / "playbooks" / "audit.yml").is_file():
+        parser.error("--collection %s: no playbooks/audit.yml there" % args.collection)
+    if args.tenants < 1 or args.tenants > 998 or not args.forks or min(args.forks + args.plain_forks) < 1 or args.repeat < 1:
+        parser.error("--tenants must be 1..998, every fork count and --repeat at least 1")
     return args
 
 
@@ -542,7 +599,8 @@ def main(argv=None):
         bench.single_audit()
         for forks in sorted(set(args.forks) | set(args.plain_forks)):
             if forks in args.forks:
-                bench.fleet(forks)
+                for _round in range(args.repeat):
+                    bench.fleet(forks)
             if forks in args.plain_forks:
                 bench.plain(forks)
         chosen = best(bench.results, "c")["forks"] if best(bench.results, "c") else min(args.forks)
@@ -556,12 +614,13 @@ def main(argv=None):
         else:
             shutil.rmtree(work, ignore_errors=True)
     found = targets(args, bench.results)
-    report = markdown(bench.results, found, machine, args, bench.notes)
+    figures = design(args, bench.results)
+    report = markdown(bench.results, found, machine, args, bench.notes) + design_markdown(figures)
     sys.stdout.write(report)
     document = {"complete": True, "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
-                "machine": machine, "tenants": args.tenants, "vendors": SEED_VENDORS, "latency_ms": args.latency_ms,
+                "machine": machine, "tenants": args.tenants, "vendors": FLEET_VENDORS, "latency_ms": args.latency_ms,
                 "forks": args.forks, "plain_forks": args.plain_forks, "total_wall_s": round(time.monotonic() - started, 1),
-                "preparation": preparation, "scenarios": bench.results, "targets": found, "markdown": report}
+                "preparation": preparation, "scenarios": bench.results, "targets": found, "design": figures, "markdown": report}
     Path(args.json).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     say("every figure: %s (total %.0f s)" % (args.json, document["total_wall_s"]))
     failed = [r for r in bench.results if r["rc"] != 0]

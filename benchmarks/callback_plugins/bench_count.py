@@ -3,6 +3,8 @@
 
 Enabled by benchmarks/run.py (ANSIBLE_CALLBACKS_ENABLED=bench_count); writes one JSON document to the file named by
 E(CW_BENCH_COUNT) when the run ends. Every loop item counts as one execution, as it is one module process.
+It also counts, for each host, the tasks that ran for it (a loop counts once; skipped tasks apart), and apart from
+them the run_once tasks, which run for the play as a whole.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import os
 import time
 
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.callback import CallbackBase
 
 DOCUMENTATION = r"""
@@ -47,6 +50,8 @@ class CallbackModule(CallbackBase):
         self._tasks = {}
         self._order = []
         self._api = {"requests": 0, "retries": 0, "results": 0}
+        self._hosts = {}       # host -> {"ran": [task names], "skipped": n}: tasks without run_once
+        self._run_once = []    # names of the run_once tasks that ran
 
     # --- timing -------------------------------------------------------------------------------------
     def _close_task(self):
@@ -83,19 +88,44 @@ class CallbackModule(CallbackBase):
             self._api["retries"] += int(api.get("retries") or 0)
             self._api["results"] += 1
 
+    def _per_host(self, result, ran):
+        """One task result of one host (a loop's whole result, once): a task of that host, or of the play (run_once)."""
+        task = result._task
+        name = "%s | %s" % (task.get_name(), short_action(task.action))
+        if boolean(getattr(task, "run_once", False), strict=False):
+            if ran and name not in self._run_once:
+                self._run_once.append(name)
+            return
+        host = self._hosts.setdefault(result._host.get_name(), {"ran": [], "skipped": 0})
+        if ran:
+            host["ran"].append(name)
+        else:
+            host["skipped"] += 1
+
+    def _host_summary(self):
+        ran = sorted(len(h["ran"]) for h in self._hosts.values())
+        typical = max(self._hosts.values(), key=lambda h: len(h["ran"]))["ran"] if self._hosts else []
+        return {"hosts": len(ran), "min": ran[0] if ran else 0, "max": ran[-1] if ran else 0,
+                "mean": round(sum(ran) / len(ran), 2) if ran else 0,
+                "skipped_mean": round(sum(h["skipped"] for h in self._hosts.values()) / len(ran), 2) if ran else 0,
+                "tasks_of_a_host": typical, "run_once": len(self._run_once), "run_once_tasks": self._run_once}
+
     @staticmethod
     def _is_loop(result):
         return isinstance(result._result.get("results"), list)
 
     def v2_runner_on_ok(self, result):
+        self._per_host(result, True)
         if not self._is_loop(result):
             self._count(result, "ok")
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
+        self._per_host(result, True)
         if not self._is_loop(result):
             self._count(result, "failed")
 
     def v2_runner_on_skipped(self, result):
+        self._per_host(result, False)
         # An empty loop is skipped as a whole (no item result follows).
         if not self._is_loop(result) or not result._result["results"]:
             self._count(result, "skipped")
@@ -128,6 +158,8 @@ class CallbackModule(CallbackBase):
             "wall_s": time.monotonic() - self._started,
             "api_reported": self._api,
             "tasks": tasks,
+            # Per host: the tasks that ran for it (min, max, mean over hosts) and, apart, the run_once tasks.
+            "per_host": self._host_summary(),
             # What the run reported with set_stats (cw_compliance ...): the verdicts of a run that writes no report.
             "stats": json.loads(json.dumps((getattr(stats, "custom", None) or {}).get("_run", {}), default=str)),
         }

@@ -78,6 +78,13 @@ def run_resource(module, converge, allow_pending=False):
     finish(module, outcome, allow_pending=allow_pending)
 
 
+def manual_steps_remain(count, subject, steps="them (see manual_steps)", switch="allow_pending: true"):
+    """The one message of a run that ends outside check mode with manual steps left: every module and the roles
+    fail with it."""
+    return ("%d manual step(s) remain %s: the ConnectWise API cannot make them; apply %s in the ConnectWise UI, then run "
+            "again to verify, or set %s to collect them without failing" % (count, subject, steps, switch))
+
+
 def finish(module, outcome, allow_pending=False):
     """exit_json / fail_json for an Outcome: outside check mode, remaining manual steps fail the task."""
     result = outcome.result(module._diff, module.check_mode)
@@ -85,9 +92,5 @@ def finish(module, outcome, allow_pending=False):
     for warning in outcome.warnings:
         module.warn(warning)
     if outcome.pending and not module.check_mode and not allow_pending:
-        count = len(outcome.manual_steps)
-        module.fail_json(msg="%d manual step%s remain%s for %s: the ConnectWise API cannot make %s (see manual_steps); "
-                         "apply them in the UI and re-run, or set allow_pending: true to collect them"
-                         % (count, "" if count == 1 else "s", "s" if count == 1 else "", outcome.resource,
-                            "this change" if count == 1 else "these changes"), **result)
+        module.fail_json(msg=manual_steps_remain(len(outcome.manual_steps), "for " + outcome.resource), **result)
     module.exit_json(**result)

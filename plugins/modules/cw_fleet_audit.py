@@ -18,10 +18,14 @@ description:
   - One tenant's failure (wrong keys, an unreachable site, a bad vendor profile) is that tenant's result, with the same
     message M(msp.connectwise.cw_integration) would give. The other tenants are still audited, and the task itself fails
     only on bad arguments.
-  - Each tenant has its own connection options. An option a tenant does not set comes from the same C(CW_*)
-    environment variable as for every other module.
+  - Each tenant may set any connection or integration option of this module for itself (O(site), O(company_id),
+    O(integrations), O(state), ...); what it does not set is the task's, and a connection option neither sets comes
+    from the same C(CW_*) environment variable as for every other module.
 author:
   - msp.connectwise maintainers (@msp-connectwise)
+extends_documentation_fragment:
+  - msp.connectwise.connection
+  - msp.connectwise.integration
 attributes:
   check_mode:
     support: full
@@ -31,86 +35,16 @@ attributes:
     description: Before and after per tenant, vendor and step for each tenant with drift; private keys never appear.
 options:
   tenants:
-    description: The tenants to audit, each with its connection and its integrations.
+    description:
+      - The tenants to audit. Each is a mapping with its C(name) (required, unique; the inventory host name) and any of
+        the connection options (O(site), O(company_id), O(public_key), O(private_key), O(client_id), O(api_version),
+        O(validate_certs), O(timeout), O(retries), O(deadline)) and integration options (O(integrations), O(state),
+        O(method), O(settings_writable), O(tenant_facts)) of this module, which then apply to this tenant only.
+      - Each tenant's options are checked with its audit, so that a bad one fails only its tenant. Its
+        O(private_key) and its members' private keys are never shown.
     type: list
     elements: dict
     required: true
-    suboptions:
-      name:
-        description: The tenant's name in the results (the inventory host name); unique.
-        type: str
-        required: true
-      site:
-        description: As in M(msp.connectwise.cw_integration). Falls back to E(CW_SITE).
-        type: str
-      company_id:
-        description: Falls back to E(CW_COMPANY_ID).
-        type: str
-      public_key:
-        description: Falls back to E(CW_PUBLIC_KEY).
-        type: str
-      private_key:
-        description: Falls back to E(CW_PRIVATE_KEY). Never shown.
-        type: str
-      client_id:
-        description: Falls back to E(CW_CLIENT_ID).
-        type: str
-      api_version:
-        description: Falls back to E(CW_API_VERSION).
-        type: str
-        default: "2025.8"
-      validate_certs:
-        description: Falls back to E(CW_VALIDATE_CERTS).
-        type: bool
-        default: true
-      timeout:
-        description: Seconds per request, above 0 and at most 600. Falls back to E(CW_TIMEOUT).
-        type: raw
-        default: 30
-      retries:
-        description: Retries of a request on 429, 5xx and timeouts, 0 to 20. Falls back to E(CW_RETRIES).
-        type: raw
-        default: 5
-      deadline:
-        description: Seconds this tenant's audit may take in all, retries and waits included; each tenant has its own.
-          Falls back to E(CW_DEADLINE).
-        type: raw
-        default: 300
-      integrations:
-        description:
-          - The tenant's vendor integrations, each with the suboptions of the
-            O(msp.connectwise.cw_integration#module:integrations) option of M(msp.connectwise.cw_integration)
-            (C(profile), C(role_name), C(member), C(key), C(purge), C(include_optional), C(include_temporary),
-            C(reassign_role), C(adopt_role)).
-          - Checked per tenant, so that a bad item fails only its tenant.
-        type: list
-        elements: dict
-        required: true
-      state:
-        description: V(present) audits an onboarding, V(absent) an offboarding.
-        type: str
-        choices: [present, absent]
-        default: present
-      method:
-        description: How permission levels would be written, which decides how drift is planned; see
-          M(msp.connectwise.cw_role_permission).
-        type: str
-        choices: [auto, api, manual]
-        default: auto
-      settings_writable:
-        description: What is known of this tenant's API writes to role settings (unset means unknown).
-        type: bool
-      tenant_facts:
-        description: What C(playbooks/doctor.yml) recorded of this tenant, as the
-          O(msp.connectwise.cw_integration#module:tenant_facts) option of M(msp.connectwise.cw_integration).
-        type: dict
-        suboptions:
-          codebase:
-            description: The tenant's codebase, such as C(v2025_1/).
-            type: str
-          level1_name:
-            description: The name of level 1 of the tenant's corporate structure.
-            type: str
   checklist_dir:
     description:
       - Where to keep a Markdown checklist per tenant and vendor with manual steps left, C(<name>-<vendor>.md), as the
@@ -133,6 +67,17 @@ EXAMPLES = r"""
     tenants: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_audit') | list }}"
   run_once: true
   register: fleet
+
+- name: Audit TopLeft on two tenants of the same site (the task's options are every tenant's but their own)
+  msp.connectwise.cw_fleet_audit:
+    site: api-na.myconnectwise.net
+    integrations:
+      - profile: "{{ lookup('ansible.builtin.file', 'profiles/topleft.yml') | from_yaml }}"
+    tenants:
+      - {name: acme, company_id: acme, public_key: "{{ acme_public }}", private_key: "{{ acme_private }}"}
+      - {name: globex, company_id: globex, public_key: "{{ globex_public }}", private_key: "{{ globex_private }}"}
+  delegate_to: localhost
+  run_once: true
 
 - name: Tenants with drift
   ansible.builtin.debug:
@@ -173,6 +118,13 @@ failed_tenants:
   type: list
   elements: str
   sample: [globex]
+stats:
+  description: The AWX artifacts of the audit (what the role gives C(set_stats)), as RV(msp.connectwise.cw_integration#module:stats)
+    of M(msp.connectwise.cw_integration), for every tenant whose audit did not fail.
+  returned: always
+  type: dict
+  sample: {cw_compliance: {acme: {topleft: {status: drift}}}, cw_checklists: {acme: {topleft: ["..."]}},
+           cw_pending: {acme: {topleft: 1}}}
 api:
   description: Requests sent and retries taken, over all tenants.
   returned: always
@@ -187,22 +139,24 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, api_usage
-from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params
+from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params, connection_argument_spec
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
-    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, converge_tenant, item_secrets)
+    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
 
-ITEMS = ArgumentSpecValidator({"integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS}})
-TENANT_OPTIONS = dict(
-    CONNECTION_ARGSPEC,
-    name={"type": "str", "required": True},
-    # Validated per tenant (audit()), so that a bad item is its tenant's failure, not the whole task's.
-    integrations={"type": "list", "elements": "dict", "required": True},
-    state={"type": "str", "choices": ["present", "absent"], "default": "present"},
-    method={"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
-    settings_writable={"type": "bool"},
-    tenant_facts=TENANT_FACTS_OPTION,
-)
+# The options a tenant may set for itself (all of the task's but tenants, concurrency and checklist_dir): typed, with
+# no default and no CW_* fallback, since what it does not set is the task's.
+INTEGRATION_ARGSPEC = {
+    "integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
+    "settings_writable": {"type": "bool"},
+    "tenant_facts": TENANT_FACTS_OPTION,
+}
+TENANT = ArgumentSpecValidator(dict(
+    {name: {k: v for k, v in option.items() if k not in ("default", "fallback")}
+     for name, option in dict(CONNECTION_ARGSPEC, **INTEGRATION_ARGSPEC).items()},
+    name={"type": "str", "required": True}))
 
 
 def failed(msg, **extra):
@@ -214,17 +168,20 @@ def utc_now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def audit(tenant, checklist_dir=None):
+def audit(tenant, task, checklist_dir=None):
     """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
     began = utc_now()
-    checked = ITEMS.validate({"integrations": tenant["integrations"]})
+    checked = TENANT.validate(tenant)
     if checked.error_messages:
         return failed("; ".join(checked.error_messages), checked_at=began)
+    tenant = dict(task, **{name: value for name, value in checked.validated_parameters.items() if value is not None})
+    if tenant["integrations"] is None:
+        return failed("integrations: give this tenant's integrations, or the task's for every tenant", checked_at=began)
     try:
         client = client_from_params(tenant)
     except ConfigurationError as exc:
         return failed(str(exc), field=exc.field, checked_at=began)
-    result, diff, warnings = converge_tenant(client, checked.validated_parameters["integrations"], state=tenant["state"], method=tenant["method"],
+    result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
                                              settings_writable=tenant["settings_writable"], check_mode=True,
                                              facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
     result.update(warnings=warnings, checked_at=began)
@@ -243,17 +200,24 @@ def summary(results):
 
 
 def main():
-    module = AnsibleModule(argument_spec={
-        "tenants": {"type": "list", "elements": "dict", "required": True, "options": TENANT_OPTIONS},
-        "concurrency": {"type": "int", "default": 20},
-        "checklist_dir": {"type": "path"},
-    }, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=connection_argument_spec(
+        tenants={"type": "list", "elements": "dict", "required": True},
+        concurrency={"type": "int", "default": 20},
+        checklist_dir={"type": "path"},
+        **INTEGRATION_ARGSPEC), supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
     tenants = module.params["tenants"]
+    # A tenant's keys are typed by its own audit: masked here, before anything can show them.
+    module.no_log_values.update(item_secrets(module.params["integrations"] or []))
     for tenant in tenants:
-        module.no_log_values.update(item_secrets(tenant["integrations"]))
-    names = [tenant["name"] for tenant in tenants]
+        module.no_log_values.update(str(tenant[name]) for name in ("public_key", "private_key") if tenant.get(name))
+        items = tenant.get("integrations")
+        module.no_log_values.update(item_secrets([i for i in items if isinstance(i, dict)] if isinstance(items, list) else []))
+    names = [tenant.get("name") for tenant in tenants]
+    if not all(isinstance(name, str) and name for name in names):
+        module.fail_json(msg="tenants: each tenant needs its name (the inventory host name); missing in tenants[%d]"
+                         % [isinstance(name, str) and bool(name) for name in names].index(False))
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         module.fail_json(msg="tenants: each name once; repeated: %s" % ", ".join(repeated))
@@ -261,7 +225,8 @@ def main():
         module.fail_json(msg="concurrency: at least 1 (tenants audited at once)")
     started = utc_now()
     with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
-        outcomes = list(pool.map(lambda tenant: audit(tenant, module.params["checklist_dir"]), tenants))
+        task = {name: module.params[name] for name in list(CONNECTION_ARGSPEC) + list(INTEGRATION_ARGSPEC)}
+        outcomes = list(pool.map(lambda tenant: audit(tenant, task, module.params["checklist_dir"]), tenants))
     results = {name: result for name, (result, _diff) in zip(names, outcomes)}
     result = {
         "changed": any(r["changed"] for r in results.values()),
@@ -269,6 +234,7 @@ def main():
         "tenants": results,
         "summary": summary(results),
         "failed_tenants": [name for name in names if results[name].get("failed")],
+        "stats": awx_stats(results),
         "api": {"requests": sum(r["api"]["requests"] for r in results.values()),
                 "retries": sum(r["api"]["retries"] for r in results.values())},
     }

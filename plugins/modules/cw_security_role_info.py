@@ -67,7 +67,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.module import Conn
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import row_levels
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import label, order, read_settings
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import find_role, load_roles
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, find_role, load_roles
 
 SHOWN = ("id", "name", "roleType", "adminFlag", "inactiveFlag")
 
@@ -83,7 +83,7 @@ def main():
             role = find_role(client, name)
             result["matrix"] = None
             if role is not None:
-                rows = sorted(read_settings(client, role), key=order)
+                rows = sorted(read_settings(client, Role.of(role)), key=order)
                 result["matrix"] = {label(r): row_levels(r) for r in rows
                                     if not module.params["granted_only"] or set(row_levels(r).values()) - {"None", None}}
     except ConnectWiseError as exc:

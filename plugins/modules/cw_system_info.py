@@ -156,8 +156,9 @@ from ansible_collections.msp.connectwise.plugins.module_utils.api.capture import
 from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.doctor import missing_rights
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import customize_items, security_rows, system_info
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import References
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import CUSTOMIZE_ITEMS, SETUP_SCREENS, AllowedTables
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import AllowedTables, setup_screens
 
 
 def main():
@@ -175,7 +176,7 @@ def main():
             document = capture_tenant(client, (params["public_key"], params["private_key"], params["client_id"]))
             write_capture(params["capture_dest"], document)
             capture = {"dest": params["capture_dest"], "answers": len(document["answers"]), "errors": sorted(document["errors"])}
-        info = client.get("/system/info") or {}
+        info = system_info(client)
         result = {
             "changed": False,
             "version": info.get("version"),
@@ -188,7 +189,7 @@ def main():
         if capture:
             result["capture"] = capture
         if module.params["my_security"]:
-            rows = client.get_all("/system/mySecurity")
+            rows = security_rows(client)
             result["my_security"] = [
                 {"module": r.get("moduleName"), "function": r.get("moduleFunctionName"), "add": r.get("addLevel"),
                  "edit": r.get("editLevel"), "delete": r.get("deleteLevel"), "inquire": r.get("inquireLevel")}
@@ -198,7 +199,7 @@ def main():
         if module.params["corporate_structure"]:
             result["level1_name"] = References(client, check_mode=True).level_one()
         if module.params["customize_items"]:
-            found = AllowedTables(client.get_all(CUSTOMIZE_ITEMS), client.get_all(SETUP_SCREENS))
+            found = AllowedTables(customize_items(client), setup_screens(client))
             result["table_item_form"] = found.form or "none"
             result["table_items_unmatched"] = found.unmatched
     except ConnectWiseError as exc:

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.request
 from pathlib import Path
 
-from tests.conftest import COLLECTIONS_PATH, REPO
+from tests.conftest import REPO
+from tests.e2e.conftest import CLIENT_ID, run_book, tenant_env
 
-CLIENT_ID = "8d3c4f9e-2b7a-4e51-9c0d-6a1b2c3d4e5f"
 COMPANY = "contoso"
 FIXTURE = REPO / "tests" / "fixtures" / "captures" / "head_office.json"
 # People added besides the seeded ones (simulator/tenant.py: Sim Admin, Jo Technician, Fran Books): none may be in a capture.
@@ -80,20 +78,12 @@ def customise(sim, company=COMPANY):
     return (caller["publicKey"], caller["privateKey"]), issued
 
 
-def environment(sim, keys, company, output_dir, **extra):
-    """What ansible-playbook runs with against ``company`` as ``keys``."""
-    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, CW_OUTPUT_DIR=str(output_dir), ANSIBLE_NOCOLOR="1",
-                ANSIBLE_HOME=str(Path(output_dir) / "ansible-home"), CW_CLIENT_ID=CLIENT_ID, CW_SITE=sim.url,
-                CW_COMPANY_ID=company, CW_PUBLIC_KEY=keys[0], CW_PRIVATE_KEY=keys[1], CW_RETRIES="2", **extra)
-
-
 def run_doctor(sim, keys, company, output_dir, check=False):
-    """doctor.yml -e cw_capture=true; (process, path of the capture)."""
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / "doctor.yml"),
-               "-e", "cw_capture=true"] + (["--check"] if check else [])
-    process = subprocess.run(command, capture_output=True, text=True, env=environment(sim, keys, company, output_dir),
-                             cwd=str(output_dir), timeout=600, check=False)
-    return process, Path(output_dir) / "captures" / "localhost.json"
+    """doctor.yml -e cw_capture=true against ``company`` as ``keys``, writing under ``output_dir``: (Book, path of the
+    capture)."""
+    run = run_book(output_dir, "doctor.yml", out=output_dir, env=tenant_env(sim, company, *keys), check=check,
+                   extra={"cw_capture": True}, tag="doctor")
+    return run, Path(output_dir) / "captures" / "localhost.json"
 
 
 def main():
@@ -101,9 +91,9 @@ def main():
 
     with SimulatorProcess() as sim, tempfile.TemporaryDirectory() as folder:
         caller, _issued = customise(sim)
-        process, path = run_doctor(sim, caller, COMPANY, folder)
-        if process.returncode != 0:
-            sys.exit(process.stdout + process.stderr)
+        run, path = run_doctor(sim, caller, COMPANY, folder)
+        if run.rc != 0:
+            sys.exit(run.output)
         FIXTURE.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, FIXTURE)
     sys.stdout.write(f"wrote {FIXTURE.relative_to(REPO)}\n")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+
+from tests.conftest import REPO
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -28,6 +32,14 @@ def apply_pending(sim, role, pending):
         row.update({cell: change["to"] for cell, change in item["cells"].items()})
         rows.append(row)
     sim.ui_set_levels(role, rows)
+
+
+def administer(sim, company, checklists, keys_dir):
+    """The administrator works through ``company``'s checklists in the ConnectWise UI (python -m simulator.admin); a key
+    pair made in the UI goes to keys_dir (never the repository)."""
+    assert checklists, "no checklist for %s" % company
+    subprocess.run([sys.executable, "-m", "simulator.admin", "--url", sim.url, "--company", company, "--keys-dir",
+                    str(keys_dir), "apply"] + [str(c) for c in checklists], cwd=REPO, check=True, capture_output=True)
 
 
 # The HTML audit report (playbooks/templates/audit.html.j2) is well-formed XML as well as HTML.

@@ -17,8 +17,8 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles im
 
 from . import bad_inputs
 from .bad_inputs import CASES
-from .conftest import CLIENT_ID
-from .test_faults import PROFILES, finish_book, start_book, tenant_env
+from .conftest import CLIENT_ID, finish_book, start_book, tenant_env
+from .test_faults import PROFILES
 
 WEAK = {"company": "weak", "public_key": "weak-public", "private_key": "weak-private"}
 

@@ -6,20 +6,16 @@ from __future__ import annotations
 import json
 import re
 import stat
-import subprocess
-import sys
 import urllib.error
-from pathlib import Path
 
 import pytest
 
 from simulator.testing import SimulatorProcess
-from tests.conftest import REPO
 
-from .capture_tenant import CLIENT_ID, COMPANY, FIXTURE, PEOPLE, api, customise, environment, run_doctor
+from .capture_tenant import CLIENT_ID, COMPANY, FIXTURE, PEOPLE, api, customise, run_doctor
+from .conftest import run_book, tenant_env
 from .helpers import apply_pending, writes
 
-HERE = Path(__file__).resolve().parent
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # The seeded people of simulator/tenant.py and the one customise() adds: identifiers and names.
 SEEDED_PEOPLE = {"simadmin": ("Sim", "Admin"), "jtech": ("Jo", "Technician"), "fbooks": ("Fran", "Books")}
@@ -27,19 +23,13 @@ PEOPLE_IDENTIFIERS = list(SEEDED_PEOPLE) + list(PEOPLE)
 FULL_NAMES = ["%s %s" % names for names in SEEDED_PEOPLE.values()] + ["%s %s" % person[:2] for person in PEOPLE.values()]
 
 
-def run_book(name, sim, keys, company, out, check=False, extra=None):
-    """playbooks/<name> against ``company`` as ``keys``: (process, result of the module that returned integrations)."""
-    Path(out).mkdir(parents=True, exist_ok=True)
-    record = Path(out) / ("record-%s-%s.jsonl" % (name, "check" if check else "run"))
-    record.unlink(missing_ok=True)
-    env = environment(sim, keys, company, out, ANSIBLE_CALLBACK_PLUGINS=str(HERE / "callback_plugins"),
-                      ANSIBLE_CALLBACKS_ENABLED="record", CW_TEST_RECORD=str(record))
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / name)]
-    command += (["--check"] if check else []) + (["-e", json.dumps(extra)] if extra else [])
-    process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(out), timeout=600, check=False)
-    results = [json.loads(line)["result"] for line in record.read_text().splitlines()] if record.exists() else []
-    plans = [r for r in results if "integrations" in r]
-    return process, (plans[-1] if plans else None)
+def run_book_as(name, sim, keys, company, out, check=False, extra=None):
+    """playbooks/<name> against ``company`` as ``keys``, writing under ``out``: (Book, result of the module that returned
+    integrations)."""
+    run = run_book(out, name, out=out, env=tenant_env(sim, company, *keys), check=check, extra=extra,
+                   tag="%s-%s" % (name, "check" if check else "run"))
+    plans = [r["result"] for r in run.records if "integrations" in r["result"]]
+    return run, (plans[-1] if plans else None)
 
 
 def plan_of(result):
@@ -55,7 +45,7 @@ def test_doctor_writes_a_scrubbed_capture_0600_in_check_mode(sim, tmp_path):
     ids = {m["identifier"]: m["id"] for m in state["members"]}
     sim.clear_requests()
     process, path = run_doctor(sim, caller, COMPANY, tmp_path, check=True)
-    assert process.returncode == 0, process.stdout[-3000:]
+    assert process.rc == 0, process.stdout[-3000:]
     assert "Capture written to %s (" % path in process.stdout
     assert writes(sim) == []  # check mode, and a capture only reads
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
@@ -73,8 +63,8 @@ def test_doctor_writes_a_scrubbed_capture_0600_in_check_mode(sim, tmp_path):
         "/service/boards", "/system/setupScreens", "/system/mySecurity", "/system/mySecurity/customizeItems",
     } | {"/system/securityRoles/%d/settings" % i for i in roles.values()}
     # Raw answers: the shapes as the tenant gave them.
-    assert isinstance(answers["/system/myCompany/corporateStructure"], list)
-    assert answers["/system/myCompany/corporateStructure"][0]["level1Name"] == "Head Office"
+    [structure] = answers["/system/myCompany/corporateStructure"]  # a list of one record, as published
+    assert structure["level1Name"] == "Head Office"
     assert "Service / Service Board" in [i["itemIdentifier"] for i in answers["/system/mySecurity/customizeItems"]]
     topleft = answers["/system/securityRoles/%d/settings" % roles["TopLeft"]]
     assert {r["inquireLevel"] for r in topleft} == {"None", "My", "All"}
@@ -107,8 +97,8 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
         topleft = next(r["id"] for r in json.loads(FIXTURE.read_text())["answers"]["/system/securityRoles"]
                        if r["name"] == "TopLeft")
         tokens = {"cw_key_source": "token"}  # the member's key issued through the API, a POST replayed too
-        check, result = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path, check=True, extra=tokens)
-        assert check.returncode == 0, check.stdout[-3000:]
+        check, result = run_book_as("onboard_topleft.yml", replay, keys, replay.company, tmp_path, check=True, extra=tokens)
+        assert check.rc == 0, check.stdout[-3000:]
         assert writes(replay) == []
         [plan] = result["integrations"]
         # The captured tenant's own role is adopted; its hand-made rows are compared with the profile's.
@@ -128,9 +118,9 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
         assert {"kind": "api_key", "member": "TopLeft", "action": "create", "status": "not_held", "expiration": None} \
             in plan["differences"]
 
-        run, applied = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path, extra=tokens)
+        run, applied = run_book_as("onboard_topleft.yml", replay, keys, replay.company, tmp_path, extra=tokens)
         # The captured tenant refuses API writes to role levels (as tenants do): they are left to a person.
-        assert run.returncode == 2 and "manual step(s) remain" in run.stdout, run.stdout[-3000:]
+        assert run.rc == 2 and "manual step(s) remain" in run.stdout, run.stdout[-3000:]
         [done] = applied["integrations"]
         assert done["pending"] == plan["pending"] and len(done["pending"]) == 24
         tenant = next(t for t in replay.state()["tenants"] if t["company"] == replay.company)
@@ -143,8 +133,8 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
 
         apply_pending(replay, "TopLeft", done["pending"])  # the administrator works through the checklist
         replay.clear_requests()
-        audit, _records = run_book("audit.yml", replay, keys, replay.company, tmp_path, extra=dict(tokens, cw_vendors=["topleft"]))
-        assert audit.returncode == 0, audit.stdout[-3000:]
+        audit, _records = run_book_as("audit.yml", replay, keys, replay.company, tmp_path, extra=dict(tokens, cw_vendors=["topleft"]))
+        assert audit.rc == 0, audit.stdout[-3000:]
         assert writes(replay) == []
         report = json.loads((tmp_path / "reports" / "audit.json").read_text())
         cell = report["tenants"]["localhost"]["topleft"]
@@ -157,13 +147,13 @@ def test_the_shipped_capture_replays_onboarding_then_the_audit(tmp_path):
 def test_a_capture_replays_with_the_same_onboarding_plan_as_the_tenant_it_was_captured_from(sim, tmp_path):
     caller, _others = customise(sim)
     process, path = run_doctor(sim, caller, COMPANY, tmp_path)
-    assert process.returncode == 0, process.stdout[-3000:]
-    live_run, live = run_book("onboard_topleft.yml", sim, caller, COMPANY, tmp_path / "live", check=True)
-    assert live_run.returncode == 0, live_run.stdout[-3000:]
+    assert process.rc == 0, process.stdout[-3000:]
+    live_run, live = run_book_as("onboard_topleft.yml", sim, caller, COMPANY, tmp_path / "live", check=True)
+    assert live_run.rc == 0, live_run.stdout[-3000:]
     with SimulatorProcess(capture=path) as replay:
         keys = (replay.public_key, replay.private_key)
-        replay_run, replayed = run_book("onboard_topleft.yml", replay, keys, replay.company, tmp_path / "replay", check=True)
-        assert replay_run.returncode == 0, replay_run.stdout[-3000:]
+        replay_run, replayed = run_book_as("onboard_topleft.yml", replay, keys, replay.company, tmp_path / "replay", check=True)
+        assert replay_run.rc == 0, replay_run.stdout[-3000:]
         assert writes(replay) == []
     assert plan_of(replayed) == plan_of(live)
     assert live["pending"] and live["integrations"][0]["differences"]  # a plan with something in it
@@ -180,9 +170,9 @@ def test_a_replayed_tenant_answers_in_the_captured_shape(tmp_path, shape):
     path = tmp_path / "capture.json"
     path.write_text(json.dumps(document))
     with SimulatorProcess(capture=path) as replay:
-        process, _records = run_book("doctor.yml", replay, (replay.public_key, replay.private_key), replay.company,
-                                     tmp_path, extra={"cw_capture": True})
-        assert process.returncode == 0, process.stdout[-3000:]
+        process, _records = run_book_as("doctor.yml", replay, (replay.public_key, replay.private_key), replay.company,
+                                        tmp_path, extra={"cw_capture": True})
+        assert process.rc == 0, process.stdout[-3000:]
     again = json.loads((tmp_path / "captures" / "localhost.json").read_text())["answers"]
     assert again["/system/myCompany/corporateStructure"] == answers["/system/myCompany/corporateStructure"]
     assert [i["itemIdentifier"] for i in again["/system/mySecurity/customizeItems"]] == list(range(1000, 1000 + len(items)))

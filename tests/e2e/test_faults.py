@@ -13,112 +13,23 @@ the scenarios are chosen so that each run meets only a few of them.
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import stat
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import COLLECTIONS_PATH, REPO
+from tests.conftest import REPO
 
-from .conftest import CLIENT_ID
+from .conftest import finish_book, run_book, start_book, tenant_env
 from .helpers import task
 
-HERE = Path(__file__).resolve().parent
 PROFILES = REPO / "roles" / "integration" / "files" / "profiles"
 CONVERGE = "Converge the integrations (check mode audits)"
 # The onboarding runs here issue the member's key through the tokens endpoint: a POST the faults meet too.
 TOKENS = {"cw_key_source": "token"}
 RETRIED_STATUSES = (429, 502, 503, 504)
-
-
-# -- running the repository's playbooks (shared with test_secrets and test_bad_input) ---------------------------------
-
-class Book:
-    """A finished ansible-playbook run: rc, stdout, stderr and every task result (no_log applied, as Ansible shows it)."""
-
-    def __init__(self, process, stdout, stderr, record):
-        self.rc = process.returncode
-        self.stdout = stdout
-        self.stderr = stderr
-        self.record = record
-        self.records = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
-
-    @property
-    def output(self):
-        return self.stdout + self.stderr
-
-    def results(self, name):
-        return [r["result"] for r in self.records if r["task"] == name or r["task"].endswith(" : " + name)]
-
-    def result(self, name):
-        found = self.results(name)
-        assert found, "no result for task %r; tasks run: %s\n%s" % (name, [r["task"] for r in self.records], self.output[-3000:])
-        return found[-1]
-
-
-def tenant_env(sim, company=None, public_key=None, private_key=None):
-    return {"CW_SITE": sim.url, "CW_COMPANY_ID": company or sim.company, "CW_PUBLIC_KEY": public_key or sim.public_key,
-            "CW_PRIVATE_KEY": private_key or sim.private_key}
-
-
-def start_book(workdir, name, env=None, inventory=None, check=False, diff=False, verbosity=0, extra=None, out=None, tag="run"):
-    """Start ansible-playbook on playbooks/<name> (or a path); returns a handle for finish_book()."""
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    playbook = Path(name) if os.path.isabs(str(name)) else REPO / "playbooks" / name
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(playbook)]
-    if inventory is not None:
-        path = workdir / ("%s-inventory.yml" % tag)
-        path.write_text(yaml.safe_dump(inventory) if not isinstance(inventory, str) else inventory)
-        command += ["-i", str(path)]
-    if check:
-        command.append("--check")
-    if diff:
-        command.append("--diff")
-    if verbosity:
-        command.append("-" + "v" * verbosity)
-    if extra is not None:
-        command += ["-e", json.dumps(extra)]
-    record = workdir / ("%s-record.jsonl" % tag)
-    if record.exists():
-        record.unlink()
-    # Nothing from the developer's own shell: every CW_* variable comes from the test.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("CW_")}
-    environment.update({
-        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "CW_OUTPUT_DIR": str(out or workdir / "out"), "CW_CLIENT_ID": CLIENT_ID,
-        "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_HOME": str(workdir / "ansible-home"),
-        "ANSIBLE_CALLBACK_PLUGINS": str(HERE / "callback_plugins"), "ANSIBLE_CALLBACKS_ENABLED": "record",
-        "CW_TEST_RECORD": str(record), "ANSIBLE_RETRY_FILES_ENABLED": "0", "ANSIBLE_LOCALHOST_WARNING": "0",
-        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0", "ANSIBLE_FORKS": "5", "CW_RETRIES": "2",
-        # Module arguments in every result, as core 2.19 does by default (2.21 only when asked): the secrets audit
-        # must see the worst case.
-        "ANSIBLE_INJECT_INVOCATION": "1",
-    })
-    for key, value in (env or {}).items():
-        if value is None:
-            environment.pop(key, None)
-        else:
-            environment[key] = value
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,  # pylint: disable=consider-using-with
-                               env=environment, cwd=str(workdir))
-    return process, record
-
-
-def finish_book(handle, timeout=300):
-    process, record = handle
-    stdout, stderr = process.communicate(timeout=timeout)
-    return Book(process, stdout, stderr, record)
-
-
-def run_book(workdir, name, **options):
-    return finish_book(start_book(workdir, name, **options))
 
 
 # -- what every fault run must satisfy ----------------------------------------------------------------------------------
@@ -145,6 +56,8 @@ def successful_writes(log):
     return [r for r in log if r["method"] != "GET" and r["status"] is not None and r["status"] < 400]
 
 
+# Which fault ends a run (if any does) depends on timing (latency spikes, the rate window, every Nth request): each
+# failure must read as one of these.
 CLEAR_FAILURE = (
     re.compile(r"-> HTTP 429: .*Hint: ConnectWise is throttling this key: raise retries \(CW_RETRIES\)"),
     re.compile(r"-> HTTP 50[234]: .*Hint: ConnectWise was unavailable; the run can be repeated safely"),
@@ -280,6 +193,7 @@ def test_two_playbooks_onboarding_one_tenant_at_once(sim, tmp_path):
     # Each 400 ObjectExists was adopted, and said so.
     warnings = [w for run in runs for w in run.result(CONVERGE)["integrations"][0]["warnings"] if "someone else meanwhile" in w]
     assert len(warnings) == len(exists), (warnings, [(r["resource"], r["status"]) for r in exists])
+    # Which run creates the role, the member and the key depends on how the two interleave: one of them at least.
     assert any(run.result(CONVERGE)["changed"] for run in runs)
     assert_no_duplicates(sim)
     # One key: the second run waits on the credentials file's lock, then finds and validates the first run's pair.

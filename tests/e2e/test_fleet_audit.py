@@ -26,9 +26,10 @@ def tenant(sim, tmp_path, name, **extra):
 
 
 def comparable(result):
-    """A tenant's result without what legitimately differs between two runs of the same audit."""
+    """A tenant's result without what legitimately differs between two runs of the same audit (and the AWX artifacts,
+    which cw_fleet_audit reports once for every tenant)."""
     return {key: value for key, value in result.items()
-            if key not in ("api", "invocation", "warnings", "diff", "_ansible_no_log", "checked_at")}
+            if key not in ("api", "invocation", "warnings", "diff", "_ansible_no_log", "checked_at", "stats")}
 
 
 def test_each_tenant_gets_exactly_what_cw_integration_reports_with_the_same_requests(sim, playbook, tmp_path):
@@ -67,6 +68,7 @@ def test_each_tenant_gets_exactly_what_cw_integration_reports_with_the_same_requ
     statuses = {name: [i["compliance"]["status"] for i in r["integrations"]] for name, r in result["tenants"].items()}
     assert statuses == {"alpha": ["missing_role"] * 3, "bravo": ["drift", "missing_role", "missing_role"]}
     assert result["summary"] == {"missing_role": 5, "drift": 1}
+    assert result["stats"]["cw_compliance"] == {name: single[0]["stats"]["cw_compliance"][name] for name, single in singles.items()}
     assert result["changed"] is True
     assert result["api"]["requests"] == sum(len(requests) for _single, requests in singles.values())
     # --diff: one before/after per drifted tenant, headed with its name.
@@ -114,3 +116,16 @@ def test_bad_arguments_fail_the_task_before_any_request(sim, playbook, tmp_path,
     run = playbook([task("cw_fleet_audit", _name="fleet", **arguments)], expect_rc=2)
     assert message in run.result("fleet")["msg"]
     assert sim.requests() == []
+
+
+def test_a_tenant_takes_the_task_options_it_does_not_set(sim, playbook, tmp_path):
+    """The task's connection and integration options are every tenant's default; a bad option fails its tenant only."""
+    sim.create_tenant("alpha", public_key="alpha-pub", private_key="alpha-priv")
+    shared = {"site": sim.url, "client_id": CLIENT_ID, "integrations": items(tmp_path, "alpha", ["topleft"])}
+    keys = {"company_id": "alpha", "public_key": "alpha-pub", "private_key": "alpha-priv"}
+    fleet = [dict(keys, name="alpha"), dict(keys, name="bogus", state="bogus")]
+    run = playbook([task("cw_fleet_audit", _name="fleet", tenants=fleet, **shared)], verbosity=4, expect_rc=0)
+    result = run.result("fleet")
+    assert result["failed_tenants"] == ["bogus"] and "state" in result["tenants"]["bogus"]["msg"]
+    assert [i["vendor"] for i in result["tenants"]["alpha"]["integrations"]] == ["topleft"]
+    assert "alpha-priv" not in run.output

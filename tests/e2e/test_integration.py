@@ -22,12 +22,6 @@ def integration(tmp_path, vendor="topleft", **options):
     return task("cw_integration", _name="integration", integrations=[item], **options)
 
 
-def role_matrix(sim, role_name):
-    """The role's non-None cells, as the simulator holds them."""
-    state = sim.state()
-    return state
-
-
 def test_topleft_on_a_writable_tenant(sim, playbook, tmp_path):
     sim.control("PATCH", "/__sim__/tenants/%s" % sim.company, {"settings_writable": True})
     run = playbook([integration(tmp_path)], check=True, expect_rc=0)

@@ -22,10 +22,10 @@ import yaml
 from ansible_collections.msp.connectwise.plugins.module_utils.api.client import ConnectWiseClient
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import converge_key
 
-from .conftest import CLIENT_ID
+from .conftest import CLIENT_ID, run_book, tenant_env
 from .helpers import by_id, parse_report, task, text
 from .test_api_key import prepare, token_posts
-from .test_faults import CONVERGE, integration_task, run_book, tenant_env
+from .test_faults import CONVERGE, integration_task
 
 REVOKE = "a key may exist that nobody holds: revoke it in System > Members > API Members > TopLeft > API Keys"
 

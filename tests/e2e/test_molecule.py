@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import COLLECTIONS_PATH, REPO
+from tests.conftest import REPO
+
+from .conftest import ansible_environment
 
 SEED_VENDORS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
 
@@ -21,8 +23,10 @@ SEED_VENDORS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "tople
 def test_molecule_scenario(vendor, tmp_path):
     assert (REPO / "extensions" / "molecule" / vendor / "molecule.yml").is_file()
     bin_dir = str(Path(sys.executable).parent)
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, PATH=bin_dir + os.pathsep + os.environ.get("PATH", ""),
-               MOLECULE_NO_LOG="false", NO_COLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"))
+    # The ansible-playbook environment of every end-to-end test; the scenario names its tenant and folders itself.
+    env = ansible_environment(tmp_path, env={"CW_OUTPUT_DIR": None, "CW_CLIENT_ID": None, "CW_RETRIES": None,
+                                             "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),
+                                             "MOLECULE_NO_LOG": "false", "NO_COLOR": "1"})
     process = subprocess.run([os.path.join(bin_dir, "molecule"), "test", "-s", vendor], cwd=REPO, env=env,
                              capture_output=True, text=True, timeout=600, check=False)
     output = process.stdout + process.stderr

@@ -16,10 +16,8 @@ import os
 import pty
 import select
 import stat
-import sys
 import time
 import warnings
-from pathlib import Path
 
 import yaml
 
@@ -27,11 +25,9 @@ from ansible_collections.msp.connectwise.plugins.module_utils.api.client import 
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import converge_integration, prevalidate
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import HANDBACK, converge_key
 
-from tests.conftest import COLLECTIONS_PATH, REPO
-
-from .conftest import CLIENT_ID
+from .conftest import CLIENT_ID, ansible_environment, playbook_command, run_book, tenant_env
 from .helpers import evidence, parse_report, text
-from .test_faults import CONVERGE, run_book, tenant_env
+from .test_faults import CONVERGE
 from .test_integration import profile
 from .test_secrets import vaulted_key_file
 
@@ -170,12 +166,8 @@ def test_key_import_asks_for_both_keys_without_showing_them(sim, tmp_path):
     sim.set_settings_writable(True)
     onboard_in_process(sim, tmp_path)  # the role and the member; the key is the administrator's to make
     pair = sim.ui_create_key("TopLeft", "TopLeft")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CW_")}
-    env.update(tenant_env(sim), CW_CLIENT_ID=CLIENT_ID, CW_OUTPUT_DIR=str(tmp_path / "out"), TERM="dumb",
-               ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, ANSIBLE_HOME=str(tmp_path / "ansible-home"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / "key_import.yml"), "-vvvv",
-               "-e", "cw_vendor=topleft"]
+    env = ansible_environment(tmp_path, env=dict(tenant_env(sim), TERM="dumb"))
+    command = playbook_command("key_import.yml", verbosity=4, extra={"cw_vendor": "topleft"})
     code, shown = run_in_terminal(command, env, tmp_path, [
         ("Public key of the pair made on the API Keys tab of API member TopLeft", pair["publicKey"]),
         ("Private key of the same pair", pair["privateKey"])])
@@ -190,7 +182,7 @@ def test_an_audit_reports_a_refused_key_as_drift_and_one_not_held_as_unverified(
     onboard_in_process(sim, tmp_path)
     pair = sim.ui_create_key("TopLeft", "TopLeft")
     assert onboard_in_process(sim, tmp_path, member_public_key=pair["publicKey"], member_private_key=pair["privateKey"],
-                              source="ui")["compliance"]["status"] == "compliant"
+                              source="ui").compliance.status == "compliant"
     cell, key = audit(sim, tmp_path)
     assert (cell["status"], cell["key"], cell["key_expiration"]) == ("compliant", "held", None)
     assert text(key) == "Held: it works."

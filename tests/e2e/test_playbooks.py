@@ -4,46 +4,17 @@ several vendors per tenant, offboard.yml, and doctor.yml (missing rights, the wr
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import COLLECTIONS_PATH, REPO
-
-from .conftest import CLIENT_ID
-from .helpers import evidence, items, parse_report, text, writes
+from .conftest import CLIENT_ID, tenant_env
+from .helpers import administer, evidence, items, parse_report, text, writes
 
 SEEDS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
 # Keys issued through the API: these tests are about the role, its levels and tables (test_permanent_keys.py has the
 # permanent key every vendor asks for).
 TOKENS = {"cw_key_source": "token"}
-
-
-@pytest.fixture
-def run_book(tmp_path):
-    """run_book(name, inventory=None, check=False, extra=None, env=None) -> CompletedProcess of playbooks/<name>."""
-
-    def run(name, inventory=None, check=False, extra=None, env=None):
-        command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / name)]
-        if inventory:
-            path = tmp_path / "inventory.yml"
-            path.write_text(yaml.safe_dump(inventory))
-            command += ["-i", str(path)]
-        if check:
-            command.append("--check")
-        if extra:
-            command += ["-e", json.dumps(extra)]
-        environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, CW_OUTPUT_DIR=str(tmp_path / "out"),
-                           ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"), CW_CLIENT_ID=CLIENT_ID,
-                           ANSIBLE_FORKS="5")
-        environment.update(env or {})
-        return subprocess.run(command, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=600, check=False)
-
-    return run
 
 
 def tenants_inventory(sim, names, vendors):
@@ -54,30 +25,24 @@ def tenants_inventory(sim, names, vendors):
     return {"cw_tenants": {"hosts": hosts}}
 
 
-def admin(sim, company, checklists, keys_dir):
-    """The administrator works through the checklists; a key pair made in the UI goes to keys_dir (never the repo)."""
-    subprocess.run([sys.executable, "-m", "simulator.admin", "--url", sim.url, "--company", company, "--keys-dir",
-                    str(keys_dir), "apply"] + [str(c) for c in checklists], cwd=REPO, check=True, capture_output=True)
-
-
-def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
+def test_fleet_audit_report_three_tenants_five_vendors(sim, book, tmp_path):
     names = ["alpha", "bravo", "charlie"]
     for name in names:
         sim.create_tenant(company=name, public_key=name + "public", private_key=name + "private", settings_writable=True)
     inventory = tenants_inventory(sim, names, SEEDS)
     # alpha and bravo are onboarded (the administrator applies the Table Setup steps); charlie is untouched.
-    onboard = run_book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
-    assert onboard.returncode == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
+    onboard = book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
+    assert onboard.rc == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
     for name in ("alpha", "bravo"):
-        admin(sim, name, sorted((tmp_path / "out" / "checklists").glob(name + "-*.md")), tmp_path / "ui-keys" / name)
-    onboard = run_book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
-    assert onboard.returncode == 0, onboard.stdout[-3000:]
+        administer(sim, name, sorted((tmp_path / "out" / "checklists").glob(name + "-*.md")), tmp_path / "ui-keys" / name)
+    onboard = book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
+    assert onboard.rc == 0, onboard.stdout[-3000:]
     # drift on bravo: TopLeft's role loses a right
     sim.ui_set_levels("TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "None"}], company="bravo")
 
     sim.clear_requests()
-    audit = run_book("audit.yml", inventory=inventory, extra=dict(TOKENS, cw_purge=True))
-    assert audit.returncode == 0, audit.stdout[-3000:]
+    audit = book("audit.yml", inventory=inventory, extra=dict(TOKENS, cw_purge=True))
+    assert audit.rc == 0, audit.stdout[-3000:]
     assert writes(sim) == []
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     statuses = {t: {v: cell["status"] for v, cell in vendors.items()} for t, vendors in report["tenants"].items()}
@@ -101,17 +66,7 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, run_book, tmp_path):
     assert [a.get("href") for a in html.iter("a")].count("https://customers.topleft.team/welcome/") == 3
 
 
-def recap(stdout):
-    """host -> {ok, changed, failed, ...} from the PLAY RECAP."""
-    found = {}
-    for line in stdout.split("PLAY RECAP")[-1].splitlines():
-        if ":" in line and "=" in line:
-            host, counts = line.split(":", 1)
-            found[host.strip()] = {k: int(v) for k, v in (pair.split("=") for pair in counts.split())}
-    return found
-
-
-def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, run_book, tmp_path):
+def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, book, tmp_path):
     for name in ("alpha", "bravo"):
         sim.create_tenant(company=name, public_key=name + "public", private_key=name + "private")
     inventory = tenants_inventory(sim, ["alpha", "bravo", "charlie", "delta"], ["topleft"])
@@ -121,10 +76,10 @@ def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, run_boo
     # A second inventory entry for alpha's tenant, audited as its own host.
     hosts["delta"].update(cw_company_id="alpha", cw_public_key="alphapublic", cw_private_key="alphaprivate")
     sim.clear_requests()
-    audit = run_book("audit.yml", inventory=inventory)
-    assert audit.returncode == 2, audit.stdout[-3000:]
+    audit = book("audit.yml", inventory=inventory)
+    assert audit.rc == 2, audit.stdout[-3000:]
     assert writes(sim) == []
-    counts = recap(audit.stdout)
+    counts = audit.recap()
     assert counts["alpha"]["failed"] == 0 and counts["delta"]["failed"] == 0, audit.stdout
     assert counts["bravo"]["failed"] == 1 and counts["charlie"]["failed"] == 1
     # Each audited tenant's verdict is its own task result: a missing role shows as a change, wrong keys as a failure.
@@ -139,23 +94,23 @@ def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, run_boo
     assert report["tenants"]["charlie"]["_error"]["message"].startswith("not audited")
     assert report["summary"] == {"missing_role": 2, "error": 2}
     assert sorted(p.name for p in (tmp_path / "out" / "checklists").glob("*.md")) == ["alpha-topleft.md", "delta-topleft.md"]
-    assert "a-wrong-private-key" not in audit.stdout + audit.stderr
+    assert "a-wrong-private-key" not in audit.output
 
 
-def audit_requests(sim, run_book, env):
+def audit_requests(sim, book, env):
     sim.clear_requests()
-    audit = run_book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["topleft"]))
-    assert audit.returncode == 0, audit.stdout[-3000:]
+    audit = book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["topleft"]))
+    assert audit.rc == 0, audit.stdout[-3000:]
     return ["%s %s" % (r["method"], r.get("resource") or r["path"]) for r in sim.requests()]
 
 
-def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_works(sim, run_book, tmp_path):
-    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
+def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_works(sim, book, tmp_path):
+    env = tenant_env(sim)
     sim.set_settings_writable(True)
-    assert run_book("onboard_topleft.yml", env=env, extra=TOKENS).returncode == 0
-    unrecorded = audit_requests(sim, run_book, env)
-    assert run_book("doctor.yml", env=env).returncode == 0
-    recorded = audit_requests(sim, run_book, env)
+    assert book("onboard_topleft.yml", env=env, extra=TOKENS).rc == 0
+    unrecorded = audit_requests(sim, book, env)
+    assert book("doctor.yml", env=env).rc == 0
+    recorded = audit_requests(sim, book, env)
     # The codebase discovery and the corporate structure read are gone; nothing else changes. An audit of one vendor
     # on one compliant tenant: its role, who else holds it (the ownership check), its settings, its member, and the
     # key's own view of Table Setup.
@@ -169,62 +124,62 @@ def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_wo
     record = tmp_path / "out" / "tenants" / "localhost.yml"
     facts = yaml.safe_load(record.read_text())
     record.write_text(yaml.safe_dump(dict(facts, cw_codebase="v2019_3/")))
-    stale = audit_requests(sim, run_book, env)
+    stale = audit_requests(sim, book, env)
     assert len(stale) == len(recorded) + 2 and any("/login/companyinfo/" in r for r in stale), stale
     # A record of another tenant under the same host name (localhost with other CW_* variables) is not used.
     record.write_text(yaml.safe_dump(dict(facts, cw_company_id="othertenant", cw_level1_name="Head Office")))
-    assert len(audit_requests(sim, run_book, env)) == len(unrecorded)
+    assert len(audit_requests(sim, book, env)) == len(unrecorded)
 
 
 @pytest.mark.parametrize("form", ["id", "label", "name"])
-def test_doctor_onboarding_and_audit_whatever_form_names_the_tables(sim, run_book, tmp_path, form):
+def test_doctor_onboarding_and_audit_whatever_form_names_the_tables(sim, book, tmp_path, form):
     """A tenant that answers corporateStructure as the published list and names Table Setup items by id, by
     "Category / Name" or by the name alone: doctor says which, and onboarding converges and the audit passes."""
     sim.create_tenant(company="forms", public_key="formspublic", private_key="formsprivate", customize_item_form=form)
-    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": "forms", "CW_PUBLIC_KEY": "formspublic", "CW_PRIVATE_KEY": "formsprivate"}
-    doctor = run_book("doctor.yml", env=env)
-    assert doctor.returncode == 0 and "Table Setup items in customizeItems are named by: %s" % form in doctor.stdout, doctor.stdout
+    env = tenant_env(sim, "forms", "formspublic", "formsprivate")
+    doctor = book("doctor.yml", env=env)
+    assert doctor.rc == 0 and "Table Setup items in customizeItems are named by: %s" % form in doctor.stdout, doctor.stdout
     assert yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())["cw_table_item_form"] == form
-    first = run_book("onboard_timesanity.yml", env=env, extra=TOKENS)
-    assert first.returncode == 2 and "manual step(s) remain" in first.stdout, first.stdout[-3000:]
-    admin(sim, "forms", sorted((tmp_path / "out" / "checklists").glob("*.md")), tmp_path / "ui-keys")
-    again = run_book("onboard_timesanity.yml", env=env, extra=TOKENS)
-    assert again.returncode == 0, again.stdout[-3000:]
+    first = book("onboard_timesanity.yml", env=env, extra=TOKENS)
+    assert first.rc == 2 and "manual step(s) remain" in first.stdout, first.stdout[-3000:]
+    administer(sim, "forms", sorted((tmp_path / "out" / "checklists").glob("*.md")), tmp_path / "ui-keys")
+    again = book("onboard_timesanity.yml", env=env, extra=TOKENS)
+    assert again.rc == 0, again.stdout[-3000:]
     sim.clear_requests()
-    audit = run_book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["timesanity"]))
-    assert audit.returncode == 0 and writes(sim) == [], audit.stdout[-3000:]
+    audit = book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["timesanity"]))
+    assert audit.rc == 0 and writes(sim) == [], audit.stdout[-3000:]
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["localhost"]["timesanity"]["status"] == "compliant", report
 
 
-def test_onboarding_with_a_vault_password_keeps_every_key_file_encrypted(sim, run_book, tmp_path):
-    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
+def test_onboarding_with_a_vault_password_keeps_every_key_file_encrypted(sim, book, tmp_path):
+    env = tenant_env(sim)
     sim.set_settings_writable(True)
     vaulted = dict(TOKENS, cw_key_vault_password="fleet vault password")
-    onboard = run_book("onboard_topleft.yml", env=env, extra=vaulted)
-    assert onboard.returncode == 0, onboard.stdout[-3000:]
+    onboard = book("onboard_topleft.yml", env=env, extra=vaulted)
+    assert onboard.rc == 0, onboard.stdout[-3000:]
     credentials = tmp_path / "out" / "credentials" / "localhost-topleft.json"
     assert credentials.read_text().startswith("$ANSIBLE_VAULT;1.1;AES256")
-    assert "fleet vault password" not in onboard.stdout + onboard.stderr
+    assert "fleet vault password" not in onboard.output
     # The audit opens it to prove the key works as the member; without the password it says which option is missing.
     sim.clear_requests()
-    audit = run_book("audit.yml", env=env, extra=dict(vaulted, cw_vendors=["topleft"]))
-    assert audit.returncode == 0, audit.stdout[-3000:]
+    audit = book("audit.yml", env=env, extra=dict(vaulted, cw_vendors=["topleft"]))
+    assert audit.rc == 0, audit.stdout[-3000:]
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["localhost"]["topleft"]["compliance"]["key"] == "expiring"  # a token: it works 24 h
     assert writes(sim) == []
-    bare = run_book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["topleft"]))
-    assert bare.returncode == 2 and "vault_password: %s is vault-encrypted" % credentials in bare.stdout
+    bare = book("audit.yml", env=env, extra=dict(TOKENS, cw_vendors=["topleft"]))
+    assert bare.rc == 2 and "vault_password: %s is vault-encrypted" % credentials in bare.stdout
 
 
-def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
+def test_offboard_deactivates_and_lists_keys(sim, book, tmp_path):
     sim.set_settings_writable(True)
-    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
-    assert run_book("onboard_topleft.yml", env=env, extra=TOKENS).returncode == 0
+    env = tenant_env(sim)
+    assert book("onboard_topleft.yml", env=env, extra=TOKENS).rc == 0
     sim.clear_requests()
-    off = run_book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"})
+    off = book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"})
     assert "System > Members > API Members > TopLeft > API Keys: delete every key" in off.stdout
-    assert off.returncode == 0, off.stdout[-3000:]
+    assert off.rc == 0, off.stdout[-3000:]
     methods = [(w["method"], w["path"].rsplit("/", 2)[-2]) for w in writes(sim)]
     assert ("DELETE", "securityroles") in methods
     state = sim.state()["tenants"][0]
@@ -233,26 +188,26 @@ def test_offboard_deactivates_and_lists_keys(sim, run_book, tmp_path):
     assert not [r for r in state["roles"] if r["name"] == "TopLeft"]
 
 
-def test_doctor_names_missing_rights_and_records_the_probe(sim, run_book, tmp_path):
-    env = {"CW_SITE": sim.url, "CW_COMPANY_ID": sim.company, "CW_PUBLIC_KEY": sim.public_key, "CW_PRIVATE_KEY": sim.private_key}
-    ok = run_book("doctor.yml", env=env, extra={"cw_probe_settings_write": True})
-    assert ok.returncode == 0, ok.stdout[-3000:]
+def test_doctor_names_missing_rights_and_records_the_probe(sim, book, tmp_path):
+    env = tenant_env(sim)
+    ok = book("doctor.yml", env=env, extra={"cw_probe_settings_write": True})
+    assert ok.rc == 0, ok.stdout[-3000:]
     assert "Missing rights: none" in ok.stdout and "refuses (405)" in ok.stdout
     recorded = yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text())
     assert recorded == {"cw_company_id": sim.company, "cw_codebase": "v2025_1/", "cw_level1_name": "Corporate",
                         "cw_table_item_form": "id", "cw_settings_writable": False}
     assert [w["status"] for w in writes(sim)] == [405]
     # Without the probe it records the facts again and keeps what the earlier probe learnt; unchanged, so no change.
-    again = run_book("doctor.yml", env=env)
-    assert again.returncode == 0 and "changed=0" in again.stdout.split("PLAY RECAP")[-1], again.stdout[-3000:]
+    again = book("doctor.yml", env=env)
+    assert again.rc == 0 and again.recap()["localhost"]["changed"] == 0, again.stdout[-3000:]
     assert yaml.safe_load((tmp_path / "out" / "tenants" / "localhost.yml").read_text()) == recorded
 
     # A member whose role lacks rights: doctor names each one.
     pair = sim.ui_create_key("simadmin", "doctor test")
     sim.ui_set_levels("Admin", [{"module": "System", "function": "Security Roles", "add": "None", "delete": "None"}])
     weak = dict(env, CW_PUBLIC_KEY=pair["publicKey"], CW_PRIVATE_KEY=pair["privateKey"])
-    bad = run_book("doctor.yml", env=weak)
-    assert bad.returncode == 2
+    bad = book("doctor.yml", env=weak)
+    assert bad.rc == 2
     assert "System / Security Roles: Add Level All, has None (to create vendor roles)" in bad.stdout
     assert "System / Security Roles: Delete Level All, has None" in bad.stdout
-    assert pair["privateKey"] not in bad.stdout + bad.stderr
+    assert pair["privateKey"] not in bad.output

@@ -3,31 +3,21 @@ role, a person's identifier. Each is refused before any write, and an audit repo
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import takeover_problem
-from tests.conftest import COLLECTIONS_PATH, REPO
 
 from .helpers import task, writes
 
 
-@pytest.fixture
-def book(sim, tenant_env, tmp_path):
-    """book(name, check=False, **extra) -> CompletedProcess of playbooks/<name> on the simulator's default tenant."""
+@pytest.fixture(name="book")
+def tenant_book(sim, book, tenant_env):
+    """book(name, check=False, **extra) -> Book of playbooks/<name> on the simulator's default tenant (the shared
+    `book` fixture, given the tenant's CW_* variables and ``extra`` as extra variables)."""
     sim.set_settings_writable(True)
 
     def run(name, check=False, **extra):
-        command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / name), "-e", json.dumps(extra)]
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, CW_OUTPUT_DIR=str(tmp_path / "out"),
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_HOME=str(tmp_path / "ansible-home"), **tenant_env)
-        return subprocess.run(command + (["--check"] if check else []), capture_output=True, text=True, env=env,
-                              cwd=tmp_path, timeout=600, check=False)
+        return book(name, env=tenant_env, check=check, extra=extra)
 
     return run
 
@@ -42,10 +32,9 @@ def role(sim, name):
 
 def refused(sim, run, *phrases):
     """The run failed with every phrase in its output, and sent nothing but reads."""
-    output = run.stdout + run.stderr
-    assert run.returncode != 0, output[-3000:]
+    assert run.rc == 2, run.output[-3000:]
     for phrase in phrases:
-        assert phrase in output, (phrase, output[-3000:])
+        assert phrase in run.output, (phrase, run.output[-3000:])
     assert writes(sim) == []
 
 
@@ -65,8 +54,8 @@ def test_a_role_people_hold_is_refused_and_adopted_only_when_asked(sim, book):
     assert role(sim, "Technician") == technician
 
     run = book("onboard_topleft.yml", cw_role_name="Technician", cw_adopt_role=True, cw_fail_on_pending=False)
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert "role Technician adopted (adopt_role) although jtech holds it" in run.stdout + run.stderr, run.stderr
+    assert run.rc == 0, run.stdout[-3000:]
+    assert "role Technician adopted (adopt_role) although jtech holds it" in run.output, run.stderr
     holders = {m["identifier"]: m["securityRole"] for m in tenant(sim)["members"]}
     assert holders["TopLeft"] == holders["jtech"] == technician["id"]
     assert role(sim, "Technician")["settings"] != technician["settings"]

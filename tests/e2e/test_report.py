@@ -5,24 +5,23 @@ a drift, a missing-role, an unverified and an expired-key cell, a vendor not ass
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.conftest import COLLECTIONS_PATH, REPO
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import merged_permissions
 from tests.published import unpublished
 
-from .conftest import CLIENT_ID
-from .helpers import by_id, evidence, items, lead, parse_report, text, writes
+from .conftest import CLIENT_ID, run_book
+from .helpers import administer, by_id, evidence, items, lead, parse_report, text, writes
+from .test_integration import profile
 
 VENDORS = ["timesanity", "topleft"]
+# A role to create starts with every cell None: it differs in each cell TopLeft's required rows grant above None.
+PROFILE_CELLS = sum(1 for row in merged_permissions(profile("topleft"), False, False)
+                    for cell in ("add", "edit", "delete", "inquire") if row.get(cell) not in (None, "None"))
 STAMP = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 # Elements a browser never lets sit inside a <p> (it closes the paragraph): parsed as XML they would seem nested.
 BLOCKS = {"div", "ul", "ol", "table", "details", "section", "article", "h1", "h2", "h3", "h4", "p", "dl", "pre"}
@@ -31,25 +30,6 @@ BLOCKS = {"div", "ul", "ol", "table", "details", "section", "article", "h1", "h2
 def shown(stamp):
     """A UTC time as the report writes it."""
     return stamp.replace("T", " ").replace("Z", " UTC")
-
-
-def run_book(out, name, inventory, extra):
-    path = out / "inventory.yml"
-    path.write_text(yaml.safe_dump(inventory))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, CW_OUTPUT_DIR=str(out / "out"), ANSIBLE_NOCOLOR="1",
-               ANSIBLE_HOME=str(out / "ansible-home"), CW_CLIENT_ID=CLIENT_ID, ANSIBLE_FORKS="5")
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / name), "-i", str(path),
-               "-e", json.dumps(extra)]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=out, timeout=600, check=False)
-
-
-def admin(sim, company, out):
-    """The administrator works through the tenant's checklists in the ConnectWise UI."""
-    checklists = sorted((out / "out" / "checklists").glob(company + "-*.md"))
-    assert checklists, company
-    subprocess.run([sys.executable, "-m", "simulator.admin", "--url", sim.url, "--company", company, "--keys-dir",
-                    str(out / "ui-keys" / company), "apply"] + [str(c) for c in checklists], cwd=REPO, check=True,
-                   capture_output=True)
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +53,12 @@ def fleet(sim_server, tmp_path_factory):
     for name in ("alpha", "bravo"):
         sim.set_token_lifetime(90 * 86400, company=name)  # beyond the 14 days' warning
     sim.set_token_lifetime(15, company="delta")  # expired by the audit
-    onboard = run_book(out, "onboard.yml", inventory, dict(tokens, cw_hosts="alpha:bravo:delta"))
-    assert onboard.returncode == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
+    onboard = run_book(out, "onboard.yml", inventory=inventory, extra=dict(tokens, cw_hosts="alpha:bravo:delta"))
+    assert onboard.rc == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
     for name in ("alpha", "bravo"):
-        admin(sim, name, out)
-    onboard = run_book(out, "onboard.yml", inventory, dict(tokens, cw_hosts="alpha:bravo"))
-    assert onboard.returncode == 0, onboard.stdout[-3000:]
+        administer(sim, name, sorted((out / "out" / "checklists").glob(name + "-*.md")), out / "ui-keys" / name)
+    onboard = run_book(out, "onboard.yml", inventory=inventory, extra=dict(tokens, cw_hosts="alpha:bravo"))
+    assert onboard.rc == 0, onboard.stdout[-3000:]
     sim.ui_set_levels("TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "None"}], company="bravo")
     (out / "out" / "credentials" / "bravo-timesanity.json").unlink()
     expires = json.loads((out / "out" / "credentials" / "delta-topleft.json").read_text())["expiration"]
@@ -87,8 +67,8 @@ def fleet(sim_server, tmp_path_factory):
 
     onboarding = sim.requests()
     sim.clear_requests()
-    audit = run_book(out, "audit.yml", inventory, tokens)
-    assert audit.returncode == 2 and "fatal: [echo]" in audit.stdout, audit.stdout[-3000:]
+    audit = run_book(out, "audit.yml", inventory=inventory, extra=tokens)
+    assert audit.rc == 2 and "fatal: [echo]" in audit.stdout, audit.stdout[-3000:]
     assert writes(sim) == [] and unpublished(onboarding + sim.requests()) == []
     reports = out / "out" / "reports"
     held = [json.loads(p.read_text()) for p in (out / "out" / "credentials").glob("*.json")]
@@ -227,8 +207,8 @@ def test_a_missing_role_cell(root, fleet):
     assert rows["Security role"].get("class") == rows["Member"].get("class") == "bad"
     assert text(rows["Security role"]) == "Missing: role TopLeft does not exist on this tenant and is to be created."
     assert text(rows["Member"]) == "Missing: API member TopLeft does not exist."
-    assert cell["compliance"]["permission_cells"] > 0
     differing = [d for d in cell["differences"] if d["kind"] == "permission"]
+    assert cell["compliance"]["permission_cells"] == sum(len(d["cells"]) for d in differing) == PROFILE_CELLS
     assert lead(rows["Permissions"]) == "%d rows compared, %d cells differ." % (
         cell["compliance"]["permission_rows"], cell["compliance"]["permission_cells"])
     # A role to create differs in every row: the list is folded (and printed).

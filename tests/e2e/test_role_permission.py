@@ -55,7 +55,7 @@ def test_default_tenant_gets_exact_manual_steps_then_verifies(sim, playbook):
     sim.clear_requests()
     run = playbook([levels()], expect_rc=2)
     result = run.result("levels")
-    assert "4 manual steps remain" in result["msg"]
+    assert "4 manual step(s) remain" in result["msg"]
     assert result["manual_steps"] == EXPECTED_STEPS and result["settings_writable"] is False
     assert [(w["method"], w["status"]) for w in writes(sim)] == [("PATCH", 405)]
     assert len(settings_reads(sim)) == 1

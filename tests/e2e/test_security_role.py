@@ -18,7 +18,8 @@ def test_role_lifecycle(sim, playbook):
 
     run = playbook([role_task()], expect_rc=0)
     created = run.result("role")
-    assert created["changed"] is True and created["role"]["id"] > 0
+    [record] = [r for t in sim.state()["tenants"] if t["company"] == sim.company for r in t["roles"] if r["name"] == "TopLeft"]
+    assert created["changed"] is True and created["role"] == {"id": record["id"], "name": "TopLeft", "adminFlag": False}
     assert [(w["method"], w["status"]) for w in writes(sim)] == [("POST", 201)]
 
     sim.clear_requests()

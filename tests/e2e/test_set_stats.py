@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
 
-from tests.conftest import COLLECTIONS_PATH
+from tests.conftest import REPO
 from tests.unit.test_awx import awx_inject, credential_type
 
+from .conftest import HERE, run_book
 from .helpers import writes
 
-REPO = Path(__file__).resolve().parents[2]
 CLIENT_ID = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9"
 TENANT, PUBLIC, PRIVATE = "statstenant", "statspublic4e1a", "statsprivate8c3f"
 
@@ -58,15 +54,13 @@ class CallbackModule(CallbackBase):
 
 @pytest.fixture
 def awx_job(sim, tmp_path):
-    """job(playbook, limit, extra_vars=None, credential=True) -> (process, artifacts) for an AWX-like job."""
+    """job(playbook, limit, extra_vars=None, credential=True) -> (Book, artifacts) for an AWX-like job."""
     sim.create_tenant(TENANT, public_key=PUBLIC, private_key=PRIVATE)
     plugins = tmp_path / "callback_plugins"
     plugins.mkdir()
     (plugins / "awx_artifacts.py").write_text(ARTIFACTS_CALLBACK, encoding="utf-8")
-    inventory = tmp_path / "inventory.yml"
     hosts = {name: {"cw_site": sim.url, "cw_company_id": company, "cw_vendors": ["topleft"]}
              for name, company in (("mspdefault", sim.company), (TENANT, TENANT))}
-    inventory.write_text(yaml.safe_dump({"cw_tenants": {"hosts": hosts}}), encoding="utf-8")
     inputs = {"site": sim.url, "company_id": TENANT, "public_key": PUBLIC, "private_key": PRIVATE,
               "client_id": CLIENT_ID, "output_dir": str(tmp_path / "cw-output" / TENANT)}
     credential_env = awx_inject(credential_type(), inputs)[0]
@@ -75,23 +69,16 @@ def awx_job(sim, tmp_path):
     def job(playbook, limit, extra_vars=None, credential=True):
         counter[0] += 1
         artifacts = tmp_path / ("artifacts%d.json" % counter[0])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CW_")}
-        env.update(credential_env if credential else {})
-        env.update({"ANSIBLE_COLLECTIONS_PATH": COLLECTIONS_PATH, "ANSIBLE_CALLBACK_PLUGINS": str(plugins),
-                    "ANSIBLE_CALLBACKS_ENABLED": "awx_artifacts", "CW_TEST_ARTIFACTS": str(artifacts),
-                    "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_RETRY_FILES_ENABLED": "0",
-                    "ANSIBLE_LOCALHOST_WARNING": "0", "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
+        # Of the CW_* family only what the credential injects (none for the gate, which takes no credential).
+        env = dict(credential_env) if credential else {"CW_OUTPUT_DIR": None, "CW_CLIENT_ID": None}
+        env.update({"ANSIBLE_CALLBACK_PLUGINS": os.pathsep.join([str(HERE / "callback_plugins"), str(plugins)]),
+                    "ANSIBLE_CALLBACKS_ENABLED": "record,awx_artifacts", "CW_TEST_ARTIFACTS": str(artifacts),
                     "PWD": str(tmp_path), "CW_RETRIES": "1"})
-        command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / playbook), "-i", str(inventory),
-                   "-vvv"]
-        if limit:
-            command += ["--limit", limit]
-        if extra_vars is not None:
-            command += ["-e", json.dumps(extra_vars)]
-        process = subprocess.run(command, capture_output=True, text=True, env=env, cwd=str(tmp_path), timeout=300, check=False)
+        run = run_book(tmp_path, REPO / playbook, inventory={"cw_tenants": {"hosts": hosts}}, limit=limit, verbosity=3,
+                       extra=extra_vars, env=env, tag="job%d" % counter[0], timeout=300)
         for secret in (PUBLIC, PRIVATE):
-            assert secret not in process.stdout + process.stderr, "a key appears in the job output"
-        return process, (json.loads(artifacts.read_text()) if artifacts.exists() else None)
+            assert secret not in run.output, "a key appears in the job output"
+        return run, (json.loads(artifacts.read_text()) if artifacts.exists() else None)
 
     return job
 
@@ -104,8 +91,8 @@ def gate(job, artifacts, hosts=None):
 
 def test_audit_artifacts_are_the_tenant_compliance_and_a_workflow_branches_on_them(sim, awx_job, tmp_path):
     sim.clear_requests()
-    process, artifacts = awx_job("playbooks/audit.yml", TENANT)
-    assert process.returncode == 0, process.stdout + process.stderr
+    run, artifacts = awx_job("playbooks/audit.yml", TENANT)
+    assert run.rc == 0, run.output
     assert writes(sim) == []
     # Per tenant: the compliance cells, the checklists and pending counts; and the fleet summary of this job.
     assert set(artifacts) == {"cw_compliance", "cw_checklists", "cw_pending", "cw_audit_summary"}
@@ -120,34 +107,34 @@ def test_audit_artifacts_are_the_tenant_compliance_and_a_workflow_branches_on_th
     report = json.loads((tmp_path / "cw-output" / TENANT / "reports" / "audit.json").read_text())
     assert TENANT in json.dumps(report) and "mspdefault" not in json.dumps(report)
 
-    process = gate(awx_job, artifacts, hosts=[TENANT])[0]
-    assert process.returncode != 0
-    assert "Not compliant: %s/topleft: missing_role" % TENANT in process.stdout
+    run = gate(awx_job, artifacts, hosts=[TENANT])[0]
+    assert run.rc == 2, run.output
+    assert "Not compliant: %s/topleft: missing_role" % TENANT in run.stdout
 
 
 def test_onboarded_tenant_reports_compliant_and_the_gate_passes(sim, awx_job):
     sim.set_settings_writable(True, company=TENANT)
     tokens = {"cw_key_source": "token"}  # the member's key issued through the API, so that the job completes
-    process, artifacts = awx_job("playbooks/onboard_topleft.yml", TENANT, extra_vars=tokens)
-    assert process.returncode == 0, process.stdout + process.stderr
+    run, artifacts = awx_job("playbooks/onboard_topleft.yml", TENANT, extra_vars=tokens)
+    assert run.rc == 0, run.output
     # An onboarding job reports the state it left (compliant) and what it found before it wrote (no role yet).
     assert artifacts["cw_compliance"][TENANT]["topleft"]["status"] == "compliant"
     assert artifacts["cw_compliance"][TENANT]["topleft"]["found"] == "missing_role"
 
     sim.clear_requests()
-    process, artifacts = awx_job("playbooks/audit.yml", TENANT, extra_vars=tokens)
-    assert process.returncode == 0, process.stdout + process.stderr
+    run, artifacts = awx_job("playbooks/audit.yml", TENANT, extra_vars=tokens)
+    assert run.rc == 0, run.output
     assert writes(sim) == []
     assert artifacts["cw_compliance"][TENANT]["topleft"]["status"] == "compliant", artifacts
-    process = gate(awx_job, artifacts, hosts=[TENANT])[0]
-    assert process.returncode == 0, process.stdout + process.stderr
-    assert "Compliant: " + TENANT in process.stdout
+    run = gate(awx_job, artifacts, hosts=[TENANT])[0]
+    assert run.rc == 0, run.output
+    assert "Compliant: " + TENANT in run.stdout
 
 
 def test_a_job_without_a_limit_fails_closed_on_the_other_tenants(sim, awx_job):
     """One credential per job: every other tenant of the inventory is refused its keys, and only its own reports."""
-    process, artifacts = awx_job("playbooks/audit.yml", None)
-    assert process.returncode != 0
+    run, artifacts = awx_job("playbooks/audit.yml", None)
+    assert run.rc == 2, run.output
     assert writes(sim) == []
-    assert "mspdefault" in process.stdout and "failed=1" in process.stdout.split("PLAY RECAP")[-1]
+    assert run.recap()["mspdefault"]["failed"] == 1 and run.recap()[TENANT]["failed"] == 0, run.stdout[-3000:]
     assert set(artifacts["cw_compliance"]) == {TENANT}

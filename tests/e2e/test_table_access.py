@@ -42,7 +42,7 @@ def test_without_keys_the_result_is_unverified_never_ok(sim, playbook, tmp_path)
     assert playbook([access()], check=True, expect_rc=0).result("tables")["changed"] is False
     assert [p["table"] for p in result["pending"]] == ["General / Auto Sync", "Project / Project Board", "Service / Service Board"]
     run = playbook([access()], expect_rc=2)
-    assert "3 manual steps remain" in run.result("tables")["msg"]
+    assert "3 manual step(s) remain" in run.result("tables")["msg"]
     assert writes(sim) == []
 
 

@@ -4,14 +4,6 @@ changed whenever the tenant differs, whoever (the API or a person) would make th
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-from tests.conftest import COLLECTIONS_PATH, REPO
-
 from .helpers import task, writes
 from .test_integration import integration, profile
 
@@ -111,43 +103,32 @@ def test_cw_role_permission_leaves_an_omitted_cell_alone_unless_purge(sim, playb
     assert writes(sim) == []
 
 
-def run_onboard(tmp_path, tenant_env, check, extra=None):
-    """playbooks/onboard_mobius.yml on the simulator's default tenant (CW_* environment, no inventory)."""
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), str(REPO / "playbooks" / "onboard_mobius.yml")]
-    command += ["-e", json.dumps(extra)] if extra else []
-    environment = dict(os.environ, **tenant_env)
-    environment.update(ANSIBLE_COLLECTIONS_PATH=COLLECTIONS_PATH, CW_OUTPUT_DIR=str(tmp_path / "out"), ANSIBLE_NOCOLOR="1",
-                       ANSIBLE_HOME=str(tmp_path / "ansible-home"), ANSIBLE_LOCALHOST_WARNING="0",
-                       ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    process = subprocess.run(command + (["--check"] if check else []), capture_output=True, text=True, env=environment,
-                             cwd=tmp_path, timeout=600, check=False)
-    recap = process.stdout.split("PLAY RECAP")[-1]
-    counts = dict(pair.split("=") for pair in recap.split(":", 1)[1].split()) if ":" in recap else {}
-    return process, {key: int(value) for key, value in counts.items()}
+def test_a_check_recap_counts_drift_not_excess(sim, book, tenant_env):
+    def run_onboard(check, extra=None):
+        """playbooks/onboard_mobius.yml on the simulator's default tenant (CW_* environment, no inventory)."""
+        return book("onboard_mobius.yml", env=tenant_env, check=check, extra=extra)
 
-
-def test_a_check_recap_counts_drift_not_excess(sim, tmp_path, tenant_env):
     sim.control("PATCH", "/__sim__/tenants/%s" % sim.company, {"settings_writable": True})
-    onboard, _recap = run_onboard(tmp_path, tenant_env, check=False)
+    onboard = run_onboard(check=False)
     # Everything but the Table Setup list and the key, which only a person can make: the run stops on its checklist.
-    assert onboard.returncode == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
+    assert onboard.rc == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
     sim.ui_set_customize("Mobius", "SystemTableSetup", MOBIUS_TABLES)
     pair = sim.ui_create_key("Mobius", "Mobius")
     key = {"member_public_key": pair["publicKey"], "member_private_key": pair["privateKey"]}
-    onboard, recap = run_onboard(tmp_path, tenant_env, check=False, extra={"cw_vendor_overrides": {"mobius": {"key": key}}})
-    assert onboard.returncode == 0 and recap["changed"] == 1, onboard.stdout[-3000:]  # the pair kept
+    onboard = run_onboard(check=False, extra={"cw_vendor_overrides": {"mobius": {"key": key}}})
+    assert onboard.rc == 0 and onboard.recap()["localhost"]["changed"] == 1, onboard.stdout[-3000:]  # the pair kept
 
     sim.clear_requests()
-    converged, recap = run_onboard(tmp_path, tenant_env, check=True)
-    assert converged.returncode == 0 and recap["changed"] == 0, converged.stdout[-3000:]
+    converged = run_onboard(check=True)
+    assert converged.rc == 0 and converged.recap()["localhost"]["changed"] == 0, converged.stdout[-3000:]
 
     sim.ui_set_levels("Mobius", [EXTRA_ADD])  # an excess grant only: still no change
-    excess, recap = run_onboard(tmp_path, tenant_env, check=True)
-    assert excess.returncode == 0 and recap["changed"] == 0, excess.stdout[-3000:]
+    excess = run_onboard(check=True)
+    assert excess.rc == 0 and excess.recap()["localhost"]["changed"] == 0, excess.stdout[-3000:]
 
     # Drift a person must fix (a check run does not know this tenant accepts level writes): counted.
     sim.ui_set_levels("Mobius", [{"module": "Companies", "function": "Contacts", "inquire": "None"}])
-    drift, recap = run_onboard(tmp_path, tenant_env, check=True)
-    assert drift.returncode == 0 and recap["changed"] == 1, drift.stdout[-3000:]
+    drift = run_onboard(check=True)
+    assert drift.rc == 0 and drift.recap()["localhost"]["changed"] == 1, drift.stdout[-3000:]
     assert "Companies > Contacts: set Inquire Level None -> All" in drift.stdout
     assert writes(sim) == []

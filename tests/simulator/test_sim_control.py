@@ -192,8 +192,10 @@ def test_customize_item_form_names_table_setup_items_each_way(api, sim):
 
 
 def test_a_fixed_answer_replaces_one_call_until_cleared(api, sim):
+    structure = api.get("/system/myCompany/corporateStructure").json()
+    levels = api.get("/system/myCompany/corporateStructureLevels").json()
     sim.set_answer("/system/myCompany/corporateStructure", {"level1Name": "Odd"})
     assert api.get("/system/mycompany/corporatestructure/").json() == {"level1Name": "Odd"}
-    assert isinstance(api.get("/system/myCompany/corporateStructureLevels").json(), list)  # other calls untouched
+    assert api.get("/system/myCompany/corporateStructureLevels").json() == levels  # other calls untouched
     sim.clear_answers()
-    assert isinstance(api.get("/system/myCompany/corporateStructure").json(), list)
+    assert api.get("/system/myCompany/corporateStructure").json() == structure

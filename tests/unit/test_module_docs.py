@@ -29,12 +29,16 @@ def test_module_docs_parse(path):
     assert set(docs) == {"DOCUMENTATION", "EXAMPLES", "RETURN"}
     assert docs["DOCUMENTATION"]["module"] == path.stem
     fragments = docs["DOCUMENTATION"].get("extends_documentation_fragment") or []
-    if path.stem == "cw_fleet_audit":
-        # A connection per tenant: each connection option is a suboption of tenants, with the same CW_* fallback.
-        tenant = docs["DOCUMENTATION"]["options"]["tenants"]["suboptions"]
-        for name in CONNECTION_ARGSPEC:
-            assert name in tenant and "E(CW_%s)" % name.upper() in tenant[name]["description"], name
-        assert "msp.connectwise.connection" not in fragments
+    if path.stem in ("cw_integration", "cw_fleet_audit"):
+        # The connection and integration options are documented once, in fragments; a tenant of cw_fleet_audit may
+        # set any of them for itself.
+        assert {"msp.connectwise.connection", "msp.connectwise.integration"} <= set(fragments)
+        if path.stem == "cw_fleet_audit":
+            tenants = " ".join(docs["DOCUMENTATION"]["options"]["tenants"]["description"])
+            assert all("O(%s)" % name in tenants for name in CONNECTION_ARGSPEC)
+    elif path.stem == "cw_tenant":
+        # The documentation of an action on the controller: no connection, no options.
+        assert not fragments and not docs["DOCUMENTATION"]["options"]
     else:
         assert "msp.connectwise.connection" in fragments
     assert docs["EXAMPLES"] and docs["RETURN"]

@@ -61,8 +61,8 @@ def test_action_group_lists_exactly_the_modules_with_connection_options():
     group = load_yaml("meta/runtime.yml")["action_groups"]["connectwise"]
     assert len(group) == len(set(group)), "duplicates in action_groups.connectwise: %s" % group
     assert sorted(group) == connection_modules()
-    # The one module left out takes a connection per tenant; module_defaults' site/company_id would be refused by it.
-    assert sorted(set(module_names()) - set(group)) == ["cw_fleet_audit"]
+    # Left out: cw_tenant only documents an action that contacts no tenant.
+    assert sorted(set(module_names()) - set(group)) == ["cw_tenant"]
 
 
 def test_requires_ansible_is_the_oldest_pinned_core():

@@ -20,9 +20,11 @@ def test_every_profile_has_its_role_and_playbooks():
     profiles = sorted(p.stem for p in (REPO / "roles" / "integration" / "files" / "profiles").glob("*.yml"))
     assert len(profiles) >= 20 and set(SEED_VENDORS) <= set(profiles)
     for vendor in profiles:
-        for path in ("roles/%s/tasks/main.yml" % vendor, "roles/%s/meta/argument_specs.yml" % vendor,
+        for path in ("roles/%s/tasks/main.yml" % vendor, "roles/%s/meta/main.yml" % vendor,
                      "playbooks/onboard_%s.yml" % vendor, "playbooks/offboard_%s.yml" % vendor):
             assert (REPO / path).is_file(), path
+        # Arguments are validated once, by the engine role's argument spec.
+        assert not (REPO / "roles" / vendor / "meta" / "argument_specs.yml").exists(), vendor
     for playbook in ("onboard.yml", "audit.yml", "offboard.yml", "doctor.yml"):
         assert (REPO / "playbooks" / playbook).is_file()
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import FIELDS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import ROLES
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import setting_path, settings_path
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import SecurityRoles
 
 # (module, function, cell, level, why)
 REQUIRED_RIGHTS = (
@@ -41,17 +42,17 @@ def missing_rights(rows):
 
 def probe_settings_write(client, role_name=None):
     """PATCH one setting to the value it already has: True if the tenant accepts it, False on 405. Changes nothing."""
-    roles = client.get_all(ROLES)
+    roles = SecurityRoles(client).load()
     candidates = [r for r in roles if (r.get("name") == role_name if role_name else not r.get("adminFlag"))]
     if not candidates:
         raise ValueError("probe_role: no role %s to probe with" % (repr(role_name) if role_name else "without adminFlag"))
     role = candidates[0]
-    rows = client.request("GET", "%s/%d/settings" % (ROLES, role["id"]), params={"pageSize": 1, "page": 1}).data or []
+    rows = client.request("GET", settings_path(role["id"]), params={"pageSize": 1, "page": 1}).data or []
     if not rows:
         raise ValueError("probe_role: role %r has no settings rows" % role["name"])
     row = rows[0]
     try:
-        client.patch("%s/%d/settings/%d" % (ROLES, role["id"], row["id"]),
+        client.patch(setting_path(role["id"], row["id"]),
                      [{"op": "replace", "path": "inquireLevel", "value": row.get("inquireLevel") or "None"}])
     except ConnectWiseError as exc:
         if exc.status == 405:

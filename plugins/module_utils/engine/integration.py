@@ -8,23 +8,103 @@ Each step is the same converge function the single-resource modules use; this on
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field as listed, replace
+
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
     SOURCES, check_writable, converge_key, owner_problem, read_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
-    References, check_member_input, converge_member, find_member, load_members, login_problem, member_defaults,
-    members_at_stake, role_holders)
+    ApiMembers, References, check_member_input, converge_member, find_member, load_members, login_problem,
+    member_defaults, members_at_stake, role_holders)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions, desired_matrix, read_settings
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import problems as profile_problems
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
-    PLACEHOLDER_ID, check_role_name, converge_role, find_role, load_roles, members_using, takeover_problem)
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import SETUP_SCREENS, converge_tables
+    Role, SecurityRoles, check_role_name, converge_role, find_role, load_roles, takeover_problem)
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import converge_tables, setup_screens
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
 MEMBER_OPTIONS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")
 # How the UI key step ends when the caller does not say (the playbooks name their key_import command).
 HANDBACK = "give them to this task as key.member_public_key and key.member_private_key of this integration"
+
+
+@dataclass
+class Compliance:
+    """The audit cell of one integration: compliant, drift (with the count of differing cells), missing role/member,
+    unverified tables; after settled(), what a run left, with what it found (``found``). An offboarded integration has
+    only its status and cells."""
+    status: str
+    cells: int = 0
+    permission_cells: int = 0
+    member_fields: list = listed(default_factory=list)
+    table_status: str = "none"
+    table_cells: int = 0
+    excess_grants: list = listed(default_factory=list)
+    levels_assumed: bool = False
+    key: str = "not_held"
+    key_expiration: str | None = None
+    # The evidence the audit report shows: rows of the role compared, the member as found, and whether the Table
+    # Setup list was read as the member (the only way to read it) and in which form it names items.
+    permission_rows: int = 0
+    member_state: str | None = None
+    tables_required: int = 0
+    table_as_member: bool = False
+    table_item_form: str | None = None
+    found: str | None = None
+
+    def as_dict(self):
+        if self.status == "offboarded":
+            return {"status": self.status, "cells": self.cells}
+        data = {"status": self.status, "permission_cells": self.permission_cells, "member_fields": self.member_fields,
+                "table_status": self.table_status, "table_cells": self.table_cells, "excess_grants": self.excess_grants,
+                "cells": self.cells, "levels_assumed": self.levels_assumed, "key": self.key,
+                "key_expiration": self.key_expiration, "permission_rows": self.permission_rows,
+                "member_state": self.member_state, "tables_required": self.tables_required,
+                "table_as_member": self.table_as_member, "table_item_form": self.table_item_form}
+        if self.found is not None:
+            data["found"] = self.found
+        return data
+
+
+@dataclass
+class IntegrationResult:
+    """One vendor's run: each step's Outcome (by name, for the tenant's diff), its checklist and its compliance.
+    as_dict() is the item of cw_integration's ``integrations``."""
+    vendor: str
+    title: str
+    steps: dict
+    compliance: Compliance
+    role: Role | None = None
+    member: dict | None = None
+    changed: bool = False
+    manual_steps: list = listed(default_factory=list)
+    pending: list = listed(default_factory=list)
+    warnings: list = listed(default_factory=list)
+    differences: list = listed(default_factory=list)
+    optional: dict = listed(default_factory=dict)
+    outside: list = listed(default_factory=list)
+    unheld_keys: list = listed(default_factory=list)
+    offboarded: bool = False
+
+    @property
+    def settings_writable(self):
+        """What the permissions step learnt of the tenant's API writes to role settings (None: nothing)."""
+        step = self.steps.get("permissions")
+        return step.values.get("settings_writable") if step is not None else None
+
+    def as_dict(self):
+        role = self.role.shown() if self.role else None
+        if self.offboarded:
+            return {"vendor": self.vendor, "title": self.title, "role": role, "member": self.member, "changed": self.changed,
+                    "manual_steps": self.manual_steps, "pending": self.pending, "warnings": self.warnings,
+                    "compliance": self.compliance.as_dict()}
+        return {"vendor": self.vendor, "title": self.title, "role": role, "member": self.member,
+                "optional": self.optional, "outside": self.outside, "changed": self.changed,
+                "manual_steps": self.manual_steps, "pending": self.pending, "warnings": self.warnings,
+                "differences": self.differences, "compliance": self.compliance.as_dict(),
+                # Keys that may have been issued and never received, until the operator clears their record (keys.py).
+                "unheld_keys": self.unheld_keys}
 
 
 def check_profile(profile, where):
@@ -70,19 +150,13 @@ def prevalidate(client, items, check_mode, state="present"):
     # A profile row the tenant lacks (an older release, a smaller edition) is skipped with a warning, not fatal.
     if any(w["permissions"] for w in wants):
         existing = [find_role(client, w["role"]) for w in wants]
-        catalogue = next((r for r in existing if r), roles[0] if roles else {"id": PLACEHOLDER_ID, "name": "(catalogue)"})
-        rows = read_settings(client, catalogue)
-        if not rows:
-            # Every profile row would be "skipped, this tenant lacks it" and the verdict compliant: refuse instead.
-            raise ValueError("GET /system/securityRoles/%s/settings answered no rows for role %s, where ConnectWise lists one "
-                             "per module function; nothing was written. Please report it with a capture "
-                             "(ansible-playbook msp.connectwise.doctor -e cw_capture=true)" % (catalogue["id"], catalogue["name"]))
-        functions = FunctionIndex(rows)
+        catalogue = next((r for r in existing if r), roles[0] if roles else None)
+        functions = FunctionIndex(catalogue_rows(client, Role.of(catalogue) if catalogue else Role.to_create("(catalogue)")))
         for want in wants:
             want["permissions"] = known_only(want, want["permissions"], lambda r: functions.resolve(r["module"], r["function"]))
             want["accepted"] = [r for r in want["accepted"] if resolves(lambda: functions.resolve(r["module"], r["function"]))]
     if any(w["tables"] for w in wants):
-        tables = TableIndex(client.cached(("list", SETUP_SCREENS), lambda: client.get_all(SETUP_SCREENS)))
+        tables = TableIndex(setup_screens(client))
         for want in wants:
             want["tables"] = known_only(want, want["tables"], tables.resolve)
     return wants
@@ -214,18 +288,19 @@ def desired(item, check_mode):
 
 
 def converge_integration(client, want, state="present", method="auto", settings_writable=None, check_mode=False):
-    """Run every step for one (prevalidated) vendor; returns each step's outcome, the checklist and the compliance."""
+    """Run every step for one (prevalidated) vendor: an IntegrationResult (each step's outcome, the checklist and the
+    compliance)."""
     if state == "absent":
         return offboard(client, want, check_mode)
     steps = {}
     role_outcome = converge_role(client, want["role"], "present", check_mode)
     steps["role"] = role_outcome
-    role = role_outcome.values["role"]
+    role = role_outcome.role
     steps["permissions"] = converge_permissions(
         client, want["role"], want["permissions"], purge=want["purge"], method=method, settings_writable=settings_writable,
         check_mode=check_mode, role=role, accepted=want["accepted"])
     member_params = {option: want["member"].get(option) for option in MEMBER_OPTIONS}
-    member_params.update(role=role["name"], state="present")
+    member_params.update(role=role.name, state="present")
     steps["member"] = converge_member(client, member_params, check_mode)
     identifier = want["member"]["identifier"]
     key = want["key"]
@@ -240,13 +315,13 @@ def converge_integration(client, want, state="present", method="auto", settings_
         steps["key"] = Outcome("API key of member %s" % identifier)
     pair = held_pair(key, given, steps["key"])
     holder = steps["member"].before.get("role")
-    if pair and check_mode and holder and holder.lower() != role["name"].lower():
+    if pair and check_mode and holder and holder.lower() != role.name.lower():
         # The member sees its current role's list; verifying that would report another role's tables as drift.
         steps["member"].warnings.append("Table Setup access not verified: member %s holds role %s, not %s"
-                                        % (identifier, holder, role["name"]))
+                                        % (identifier, holder, role.name))
         pair = None
     if want["tables"]:  # purge never empties a list (converge_tables refuses it): no tables asked, nothing to read
-        steps["tables"] = converge_tables(client, role["name"], want["tables"], purge=want["purge"] and bool(want["tables"]),
+        steps["tables"] = converge_tables(client, role.name, want["tables"], purge=want["purge"] and bool(want["tables"]),
                                           member_keys=pair)
     return report(want, steps, check_mode, role)
 
@@ -276,16 +351,12 @@ def report(want, steps, check_mode, role):
         pending.extend(outcome.pending)
         changed = changed or outcome.reports_change(check_mode)
         warnings.extend(outcome.warnings)
-    return {
-        "vendor": want["vendor"], "title": want["title"], "role": role, "member": steps["member"].values.get("member"),
-        "optional": want["optional"], "outside": want["outside"],
-        "changed": changed, "manual_steps": checklist, "pending": pending, "warnings": warnings,
-        "differences": differences(steps),
-        "compliance": settled(compliance(want, steps, check_mode), pending, check_mode),
-        # Keys that may have been issued and never received, until the operator clears their record (keys.py).
-        "unheld_keys": steps["key"].values.get("unheld_keys", []),
-        "steps": dict(steps),
-    }
+    return IntegrationResult(
+        vendor=want["vendor"], title=want["title"], steps=dict(steps),
+        compliance=settled(compliance(want, steps, check_mode), pending, check_mode),
+        role=role, member=steps["member"].values.get("member"), changed=changed, manual_steps=checklist, pending=pending,
+        warnings=warnings, differences=differences(steps), optional=want["optional"], outside=want["outside"],
+        unheld_keys=steps["key"].values.get("unheld_keys", []))
 
 
 def differences(steps):
@@ -312,16 +383,14 @@ def differences(steps):
 def settled(found, pending, check_mode):
     """An audit reports what it found; a run that wrote reports what it left, and keeps what it found."""
     if check_mode:
-        return dict(found, found=found["status"])
-    left = dict(found, found=found["status"])
+        return replace(found, found=found.status)
     if not pending:
-        left.update(status="compliant", cells=0)
-    elif all(p.get("kind") == "table" and not p.get("verified", True) for p in pending):
-        left.update(status="unverified_tables", cells=0)
-    else:
-        # Cells, as an audit counts them: a permission step changes several; a table, member or key step is one.
-        left.update(status="pending_manual_steps", cells=sum(len(p.get("cells") or {}) or 1 for p in pending))
-    return left
+        return replace(found, found=found.status, status="compliant", cells=0)
+    if all(p.get("kind") == "table" and not p.get("verified", True) for p in pending):
+        return replace(found, found=found.status, status="unverified_tables", cells=0)
+    # Cells, as an audit counts them: a permission step changes several; a table, member or key step is one.
+    return replace(found, found=found.status, status="pending_manual_steps",
+                   cells=sum(len(p.get("cells") or {}) or 1 for p in pending))
 
 
 def compliance(want, steps, check_mode):
@@ -350,15 +419,13 @@ def compliance(want, steps, check_mode):
         # Grants the vendor did not ask for are listed in excess_grants but leave the verdict compliant: other grants
         # are allowed (purge removes them, and then they are drift).
         status = "compliant"
-    return {"status": status, "permission_cells": permission_cells, "member_fields": member_fields,
-            "table_status": table_status, "table_cells": table_cells, "excess_grants": excess,
-            "cells": permission_cells + len(member_fields) + table_cells + key_drift, "levels_assumed": want["levels_assumed"],
-            "key": key_status, "key_expiration": key_expiration,
-            # The evidence the audit report shows: rows of the role compared, the member as found, and whether the
-            # Table Setup list was read as the member (the only way to read it) and in which form it names items.
-            "permission_rows": len(steps["permissions"].after), "member_state": member_before.get("state"),
-            "tables_required": len(want["tables"]), "table_as_member": bool(tables) and "item_form" in tables.values,
-            "table_item_form": tables.values.get("item_form") if tables else None}
+    return Compliance(
+        status=status, permission_cells=permission_cells, member_fields=member_fields, table_status=table_status,
+        table_cells=table_cells, excess_grants=excess, cells=permission_cells + len(member_fields) + table_cells + key_drift,
+        levels_assumed=want["levels_assumed"], key=key_status, key_expiration=key_expiration,
+        permission_rows=len(steps["permissions"].after), member_state=member_before.get("state"),
+        tables_required=len(want["tables"]), table_as_member=bool(tables) and "item_form" in tables.values,
+        table_item_form=tables.values.get("item_form") if tables else None)
 
 
 def key_state(outcome):
@@ -369,7 +436,8 @@ def key_state(outcome):
 def offboard(client, want, check_mode):
     """Deactivate the member, delete the role when nobody else uses it, and list the keys to revoke in the UI."""
     identifier = want["member"]["identifier"]
-    reassign = find_role(client, want["reassign_role"]) if want["reassign_role"] else None
+    roles, members = SecurityRoles(client), ApiMembers(client)
+    reassign = roles.find(want["reassign_role"]) if want["reassign_role"] else None
     if want["reassign_role"] and reassign is None:  # before the member is deactivated
         raise ValueError("reassign_role: %r does not exist on this tenant; name an existing role (e.g. one with no rights)"
                          % want["reassign_role"])
@@ -379,34 +447,29 @@ def offboard(client, want, check_mode):
                          "a role with no rights" % reassign["name"])
     steps = {"member": converge_member(client, {"identifier": identifier, "state": "absent"}, check_mode)}
     role_outcome = Outcome("security role %s" % want["role"])
-    role = find_role(client, want["role"])
+    role = roles.find(want["role"])
     role_outcome.before = {"name": role["name"], "state": "present"} if role else {"state": "absent"}
     role_outcome.after = dict(role_outcome.before)
     if role:
-        users = [u for u in members_using(client, role["id"]) if (u or "").lower() != identifier.lower()]
+        users = [u for u in roles.holders_of(role) if (u or "").lower() != identifier.lower()]
         if users:
             role_outcome.warnings.append("role %s kept: still assigned to %s" % (role["name"], ", ".join(sorted(users))))
         else:
-            reassign = want["reassign_role"]
-            member = find_member(client, identifier)
+            member = members.find(identifier)
             if member and member.get("securityRole", {}).get("id") == role["id"]:
-                if not reassign:
+                if not want["reassign_role"]:
                     role_outcome.warnings.append(
                         "role %s kept: ConnectWise refuses to delete a role that any member holds, and the deactivated member "
                         "%s still holds it; give reassign_role (e.g. a role with no rights) to move it and delete the role"
                         % (role["name"], identifier))
                     role = None
                 else:
-                    target = find_role(client, reassign)
-                    if target is None:
-                        raise ValueError("reassign_role: %r does not exist on this tenant" % reassign)
                     if not check_mode:
-                        move = [{"op": "replace", "path": "securityRole", "value": {"id": target["id"]}}]
-                        client.patch("/system/apiMembers/%d" % member["id"], move)
+                        members.patch(member, [{"op": "replace", "path": "securityRole", "value": {"id": reassign["id"]}}])
                     role_outcome.wrote()
             if role:
-                if not check_mode:
-                    client.delete("/system/securityroles/%d" % role["id"])
+                # Nobody else holds it (read above), and the member is moved off it.
+                roles.delete(role, check_mode, holders=[])
                 role_outcome.after = {"state": "absent"}
                 role_outcome.wrote()
     steps["role"] = role_outcome
@@ -415,8 +478,7 @@ def offboard(client, want, check_mode):
                   "and revoke any key pair the vendor holds" % identifier,
                   {"kind": "api_key", "member": identifier, "action": "revoke"})
     steps["key"] = key_step
-    result = {"vendor": want["vendor"], "title": want["title"], "role": None, "member": steps["member"].values.get("member"),
-              "changed": any(s.changed for s in steps.values()), "manual_steps": key_step.manual_steps,
-              "pending": key_step.pending, "warnings": role_outcome.warnings, "steps": steps,
-              "compliance": {"status": "offboarded", "cells": 0}}
-    return result
+    return IntegrationResult(
+        vendor=want["vendor"], title=want["title"], steps=steps, compliance=Compliance(status="offboarded", cells=0),
+        member=steps["member"].values.get("member"), changed=any(s.changed for s in steps.values()),
+        manual_steps=key_step.manual_steps, pending=key_step.pending, warnings=role_outcome.warnings, offboarded=True)

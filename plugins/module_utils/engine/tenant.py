@@ -73,14 +73,12 @@ def converge_tenant(client, items, state="present", method="auto", settings_writ
         for want in prevalidate(client, items, check_mode, state):
             outcome = converge_integration(client, want, state=state, method=method, settings_writable=writable,
                                            check_mode=check_mode)
-            learnt = outcome["steps"].get("permissions")
-            if learnt is not None and learnt.values.get("settings_writable") is not None:
-                writable = learnt.values["settings_writable"]
-            before[want["vendor"]] = {name: step.before for name, step in outcome["steps"].items()}
-            after[want["vendor"]] = {name: step.after for name, step in outcome["steps"].items()}
-            warnings.extend(outcome["warnings"])
-            outcome.pop("steps")
-            results.append(outcome)
+            if outcome.settings_writable is not None:
+                writable = outcome.settings_writable
+            before[want["vendor"]] = {name: step.before for name, step in outcome.steps.items()}
+            after[want["vendor"]] = {name: step.after for name, step in outcome.steps.items()}
+            warnings.extend(outcome.warnings)
+            results.append(outcome.as_dict())  # the module's result from here on
     except ConnectWiseError as exc:
         failure = {"failed": True, "msg": str(exc), "error": exc.as_dict()}
         if isinstance(exc, ConfigurationError):
@@ -104,3 +102,12 @@ def converge_tenant(client, items, state="present", method="auto", settings_writ
             result.update(failed=True, msg="checklist_dir: cannot write the checklists to %s (%s); give a writable folder"
                           % (checklist_dir, exc.strerror or exc))
     return result, {"before": before, "after": after}, warnings
+
+
+def awx_stats(results):
+    """The set_stats data (AWX artifacts) of tenant name -> result, for the tenants whose run did not fail: per tenant
+    and vendor the compliance cell, the checklist and the number of pending items."""
+    done = {name: result["integrations"] for name, result in results.items() if not result.get("failed")}
+    return {"cw_compliance": {name: {i["vendor"]: i["compliance"] for i in items} for name, items in done.items()},
+            "cw_checklists": {name: {i["vendor"]: i["manual_steps"] for i in items} for name, items in done.items()},
+            "cw_pending": {name: {i["vendor"]: len(i["pending"]) for i in items} for name, items in done.items()}}

@@ -26,12 +26,11 @@ import tempfile
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import MASK, Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import maybe_applied, retry_pause
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import member_items
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import maybe_applied, retry_pause
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import member_items, pair_owner
 from ansible_collections.msp.connectwise.plugins.module_utils.storage.vault import decrypt, encrypt, is_vault
 
 TOKENS = "/system/members/%s/tokens"
-MY_SECURITY = "/system/mySecurity"
 SOURCES = ("auto", "token", "ui")
 KINDS = ("permanent", "token")
 # A key that expires sooner than this is reported (a warning), so that it is replaced before the integration stops.
@@ -204,8 +203,7 @@ def owner_problem(client, pair, member):
     """Why a handed-over pair must not be kept for ``member``: it belongs to another member (the admin's own keys, say,
     which the vendor would then hold). Read from the pair's own /system/mySecurity rows, whose published model names
     their member; None when they name ``member`` or name nobody (then only the caller's care stands behind it)."""
-    rows = client.as_member(*pair).request("GET", MY_SECURITY, params={"pageSize": 1, "page": 1}).data or []
-    holder = ((rows[0].get("member") or {}) if rows and isinstance(rows[0].get("member"), dict) else {}).get("identifier")
+    holder = pair_owner(client, pair)
     if holder and holder.lower() != member.lower():
         return ("the given pair belongs to member %s, not to %s: hand over the pair made on %s's API Keys tab (a key of "
                 "another member would give the vendor that member's rights)" % (holder, member, member))

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, Resource, lost_create
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
-    MEMBERS, PLACEHOLDER_ID, create_checked, find_role, has_control, load_roles, lost_create, object_exists)
+    PLANNED_ID_SHOWN, ROLES, find_role, has_control, load_roles)
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
@@ -20,16 +20,37 @@ LEVEL_ONE = "level1_name"  # the run's cache key of the tenant's level-1 name (r
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_.\-]{1,15}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
-# option -> (look-up endpoint, member fields it sets, what the UI calls it)
+# The member's references, each given by name: option -> where the names are listed, the fields it sets, its UI name.
 REFERENCES = {
-    "role": ("/system/securityroles", ("securityRole",), "Role ID"),
-    "level": ("/system/myCompany/corporateStructureLevels", ("structureLevel",), "Level"),
-    "location": ("/system/locations", ("securityLocation", "defaultLocation", "salesDefaultLocation"), "Location"),
-    "department": ("/system/departments", ("defaultDepartment",), "Department"),
-    "time_zone": ("/system/timeZoneSetups", ("timeZone",), "Time Zone"),
+    "role": Reference(ROLES, ("securityRole",), "Role ID"),
+    "level": Reference("/system/myCompany/corporateStructureLevels", ("structureLevel",), "Level"),
+    "location": Reference("/system/locations", ("securityLocation", "defaultLocation", "salesDefaultLocation"), "Location"),
+    "department": Reference("/system/departments", ("defaultDepartment",), "Department"),
+    "time_zone": Reference("/system/timeZoneSetups", ("timeZone",), "Time Zone"),
 }
 SCALARS = {"name": "name", "email": "emailAddress", "notes": "notes"}
 BOARDS = "/service/boards"
+
+
+class ApiMembers(Resource):
+    """API members (licence class A), named by their identifier; there is no delete (they are deactivated)."""
+    endpoint = API_MEMBERS
+    key = "identifier"
+    cache_key = "api_members"
+    noun = "API member"
+    references = REFERENCES
+
+    def remember(self, record):  # pylint: disable=unused-argument
+        # The list is read again rather than extended with the create's answer.
+        self.forget()
+
+    def deactivate(self, record):
+        return self.patch(record, [{"op": "replace", "path": "inactiveFlag", "value": True}])
+
+    def defaults(self):
+        """The tenant's defaults for a new member (GET apiMembers/default), read once per run."""
+        path = self.endpoint + "/default"
+        return self.client.cached(path, lambda: self.client.get(path) or {})
 
 
 def check_member_input(params):
@@ -61,14 +82,11 @@ def check_member_input(params):
 
 def find_member(client, identifier):
     """The API member, from the run's list when a whole-tenant run loaded it (load_members), else by condition."""
-    if "api_members" in client.cache:
-        matches = [m for m in client.cache["api_members"] if (m.get("identifier") or "").lower() == identifier.lower()]
-        return matches[0] if matches else None
-    return client.get_one(API_MEMBERS, conditions.eq("identifier", identifier))
+    return ApiMembers(client).find(identifier)
 
 
 def load_members(client):
-    return client.cached("api_members", lambda: client.get_all(API_MEMBERS))
+    return ApiMembers(client).load()
 
 
 def members_at_stake(client, role_ids, identifiers):
@@ -114,7 +132,7 @@ class References:
     def records(self, option):
         if option == "role":
             return load_roles(self.client)  # the run's one list of roles, kept current by create and delete
-        path = BOARDS if option == "excluded_boards" else REFERENCES[option][0]
+        path = BOARDS if option == "excluded_boards" else REFERENCES[option].endpoint
         return self.client.cached(("list", path), lambda: self.client.get_all(path))
 
     def resolve(self, option, name):
@@ -126,7 +144,8 @@ class References:
             if fold(record.get("name") or "") == fold(name) or fold(record.get("identifier") or "") == fold(name):
                 return record
         if option == "role" and self.check_mode:
-            return {"id": PLACEHOLDER_ID, "name": name}  # created by an earlier task of this check run
+            # Created by an earlier task of this check run: it has no id yet, and check mode sends nothing.
+            return {"id": None, "name": name}
         valid = sorted(r.get("name") for r in self.records(option) if r.get("name"))
         raise ValueError("%s: %r does not exist on this tenant; valid names: %s" % (option, name, ", ".join(valid)))
 
@@ -159,8 +178,8 @@ def observed(member, board_names):
     view = {"identifier": member.get("identifier"), "state": "inactive" if member.get("inactiveFlag") else "present"}
     for option, field in SCALARS.items():
         view[option] = member.get(field)
-    for option, (_path, fields, _ui) in REFERENCES.items():
-        view[option] = ref_name(member, fields[0])
+    for option, reference in REFERENCES.items():
+        view[option] = ref_name(member, reference.fields[0])
     view["excluded_boards"] = sorted(board_names.get(i, "#%s" % i) for i in member.get("excludedServiceBoardIds") or [])
     return view
 
@@ -178,7 +197,8 @@ def converge_member(client, params, check_mode):
     identifier = params["identifier"]
     outcome = Outcome("API member %s" % identifier)
     refs = References(client, check_mode)
-    member = find_member(client, identifier)
+    members = ApiMembers(client)
+    member = members.find(identifier)
     boards = {}
     if params.get("excluded_boards") is not None or (member and member.get("excludedServiceBoardIds")):
         boards = {b["id"]: b["name"] for b in refs.records("excluded_boards")}
@@ -188,8 +208,7 @@ def converge_member(client, params, check_mode):
         outcome.after = dict(before, state="inactive") if member else before
         if member and not member.get("inactiveFlag"):
             if not check_mode:
-                client.patch("%s/%d" % (API_MEMBERS, member["id"]), [{"op": "replace", "path": "inactiveFlag", "value": True}])
-                client.forget("api_members")
+                members.deactivate(member)
             outcome.wrote()
         outcome.values["member"] = summary(member, inactive=True) if member else None
         return outcome
@@ -204,34 +223,24 @@ def converge_member(client, params, check_mode):
         body = create_body(params, wanted, refs)
         if check_mode:
             outcome.wrote()
-            outcome.values["member"] = summary({"id": PLACEHOLDER_ID, "identifier": identifier})
+            outcome.values["member"] = summary({"id": PLANNED_ID_SHOWN, "identifier": identifier})
             return outcome
-
-        def read_back():
-            client.forget("api_members")
-            return find_member(client, identifier)
-        try:
-            # After a failure that may have created it, read back by identifier before posting again.
-            created, lost = create_checked(client, lambda: client.post(API_MEMBERS, body), read_back)
-        except ConnectWiseError as exc:
-            if not object_exists(exc):
-                raise
+        created = members.create(identifier, body)
+        if created.how == "existed":
             # Created by another run since our read: converge that member instead of failing.
-            if read_back() is None:
-                raise
             again = converge_member(client, params, check_mode)
             again.warnings.insert(0, "member %s was created by someone else meanwhile; it is converged instead" % identifier)
             return again
-        if lost:
+        if created.how == "lost":
             # Most likely our own create: converge what is there (a PATCH only if it differs), reported as created.
             again = converge_member(client, params, check_mode)
             again.before = outcome.before
             again.wrote()
-            again.warnings.insert(0, "member %s: %s, yet it exists on reading back; it is converged" % (identifier, lost_create(lost)))
+            again.warnings.insert(0, "member %s: %s, yet it exists on reading back; it is converged"
+                                  % (identifier, lost_create(created.failure)))
             return again
         outcome.wrote()
-        client.forget("api_members")
-        outcome.values["member"] = summary(created)
+        outcome.values["member"] = summary(created.record)
         return outcome
     operations = []
     if member.get("inactiveFlag"):
@@ -242,8 +251,7 @@ def converge_member(client, params, check_mode):
         operations.extend(patch_ops(option, value, refs))
     if operations:
         if not check_mode:
-            member = client.patch("%s/%d" % (API_MEMBERS, member["id"]), operations)
-            client.forget("api_members")
+            member = members.patch(member, operations)
         outcome.wrote()
     outcome.values["member"] = summary(member)
     return outcome
@@ -266,7 +274,7 @@ def patch_ops(option, value, refs):
     if option == "excluded_boards":
         return [{"op": "replace", "path": "excludedServiceBoardIds", "value": sorted(refs.resolve(option, b)["id"] for b in value)}]
     record = refs.resolve(option, value)
-    return [{"op": "replace", "path": field, "value": {"id": record["id"]}} for field in REFERENCES[option][1]]
+    return [{"op": "replace", "path": field, "value": {"id": record["id"]}} for field in REFERENCES[option].fields]
 
 
 def defaults_to(body, option, value):
@@ -274,13 +282,13 @@ def defaults_to(body, option, value):
     look-up list is read to find its id."""
     if option not in REFERENCES or option == "role":
         return False
-    refs = [body.get(field) for field in REFERENCES[option][1]]
+    refs = [body.get(field) for field in REFERENCES[option].fields]
     return all(isinstance(ref, dict) and ref.get("id") and fold(ref.get("name") or "") == fold(value) for ref in refs)
 
 
 def member_defaults(client):
     """The tenant's defaults for a new member (GET apiMembers/default), read once per run."""
-    return client.cached(API_MEMBERS + "/default", lambda: client.get(API_MEMBERS + "/default") or {})
+    return ApiMembers(client).defaults()
 
 
 def create_body(params, wanted, refs):

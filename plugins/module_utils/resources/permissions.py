@@ -9,7 +9,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, FIELDS, normalise_level, row_levels
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import ROLES, find_role, is_placeholder, PLACEHOLDER_ID
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import ROLES, Role, find_role
 
 METHODS = ("auto", "api", "manual")
 UI_PATH = "System > Security Roles"
@@ -19,16 +19,32 @@ def settings_path(role_id):
     return "%s/%d/settings" % (ROLES, role_id)
 
 
+def setting_path(role_id, row_id):
+    return "%s/%d" % (settings_path(role_id), row_id)
+
+
 def read_settings(client, role):
-    """Every settings row of the role in one request; for a role still to be created, any role's rows set to None."""
-    if not is_placeholder(role):
-        return client.cached(("settings", role["id"]), lambda: client.get_all(settings_path(role["id"])))
+    """Every settings row of the Role in one request; for a planned role, any role's rows set to None."""
+    if not role.planned:
+        return client.cached(("settings", role.id), lambda: client.get_all(settings_path(role.id)))
     # No catalogue endpoint exists: a new role gets every row, all None, so any role's rows show the shape.
     template = client.cache.get("roles") or client.request("GET", ROLES, params={"pageSize": 1, "page": 1}).data or []
     if not template:
         raise ValueError("role: this tenant has no security role to read the module functions from")
-    rows = read_settings(client, template[0])
+    rows = read_settings(client, Role.of(template[0]))
     return [dict(row, **{field: "None" for field in FIELDS.values()}) for row in rows]
+
+
+def catalogue_rows(client, role):
+    """The module functions of this tenant, read from the Role's settings; none is refused (every profile row would
+    otherwise be "skipped, this tenant lacks it" and the verdict compliant)."""
+    rows = read_settings(client, role)
+    if not rows:
+        raise ValueError("GET /system/securityRoles/%s/settings answered no rows for role %s, where ConnectWise lists one "
+                         "per module function; nothing was written. Please report it with a capture "
+                         "(ansible-playbook msp.connectwise.doctor -e cw_capture=true)"
+                         % (role.shown()["id"], role.name))
+    return rows
 
 
 def desired_matrix(permissions):
@@ -163,23 +179,23 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
         raise ValueError("permissions: empty with purge: true would set every function of the role to None; "
                          "list the functions the role needs, or set purge: false")
     outcome = Outcome("permissions of security role %s" % role_name)
-    role = role or find_role(client, role_name)
     if role is None:
-        if not check_mode:
+        record = find_role(client, role_name)
+        if record is None and not check_mode:
             raise ValueError("role: %r does not exist on this tenant; create it first with msp.connectwise.cw_security_role"
                              % role_name)
-        role = {"id": PLACEHOLDER_ID, "name": role_name}
-    role_name = role["name"]
+        role = Role.of(record) if record else Role.to_create(role_name)  # planned: an earlier task of this check run
+    role_name = role.name
     rows = read_settings(client, role)
     spared = accepted_cells(rows, permissions if accepted is None else accepted)
     changes, managed = plan_changes(rows, wanted, purge, spared)
-    if role.get("adminFlag") and (purge or changes):
+    if role.admin and (purge or changes):
         # Cutting an admin role down cuts every administrator (and the caller's own keys): refused, audits included.
         raise ValueError("role: %r is an admin role (adminFlag); this collection never changes an admin role's levels%s. "
                          "Give the integration a role of its own" % (role_name, " nor purges it" if purge else ""))
-    outcome.before = {} if is_placeholder(role) else {key: before for key, (before, _after) in managed.items()}
+    outcome.before = {} if role.planned else {key: before for key, (before, _after) in managed.items()}
     outcome.after = {key: after for key, (_before, after) in managed.items()}
-    outcome.values.update(role={"id": role["id"], "name": role_name}, settings_writable=settings_writable,
+    outcome.values.update(role=role.shown(admin=False), settings_writable=settings_writable,
                           differences=[pending_item(role_name, row, diff) for row, diff in changes],
                           excess=[] if purge else [excess_line(row, cells) for row, cells in excess_grants(rows, spared)])
     if not changes:
@@ -188,9 +204,9 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
     if through_api and check_mode:
         outcome.wrote()
         return outcome
-    if through_api and not is_placeholder(role):
+    if through_api and not role.planned:
         changes = write_changes(client, role, changes, method, outcome)
-        client.forget(("settings", role["id"]))
+        client.forget(("settings", role.id))
     for row, diff in changes:
         outcome.need(manual_step(role_name, row, diff), pending_item(role_name, row, diff))
     return outcome
@@ -216,7 +232,7 @@ def write_changes(client, role, changes, method, outcome):
     remaining = []
     for position, (row, diff) in enumerate(changes):
         try:
-            updated = client.patch("%s/%d" % (settings_path(role["id"]), row["id"]), patch_body(diff))
+            updated = client.patch(setting_path(role.id, row["id"]), patch_body(diff))
         except ConnectWiseError as exc:
             if exc.status == 405 and position == 0 and method == "auto":
                 outcome.values["settings_writable"] = False

@@ -4,15 +4,57 @@
 
 from __future__ import annotations
 
-from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from dataclasses import dataclass
+
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import ROLE_HOLDERS, Resource, lost_create
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 
 ROLES = "/system/securityroles"
-MEMBERS = "/system/members"
 MAX_ROLE_NAME = 30
-# In check mode a role that would be created stands in with this id, so later tasks can plan against it.
-PLACEHOLDER_ID = -1
+# How a result shows the id of a role check mode would create (documented in cw_security_role): results only.
+PLANNED_ID_SHOWN = -1
+
+
+class SecurityRoles(Resource):
+    """Security roles, named by their name (the Role ID); held by the members assigned to them."""
+    endpoint = ROLES
+    key = "name"
+    cache_key = "roles"
+    noun = "security role"
+    holders = ROLE_HOLDERS
+    held_hint = "assign them another role or deactivate and reassign them first"
+    # Only the role of exactly that name: a looser answer must never make another role, perhaps the admin role, "the
+    # integration's own".
+    exact_answer = True
+
+    def forgotten(self, record):
+        super().forgotten(record)
+        self.client.forget(("settings", record["id"]))
+
+
+@dataclass(frozen=True)
+class Role:
+    """A security role as the steps pass it on: one the tenant has, or one check mode plans to create (``planned``: it
+    has no id yet, so nothing is read or written by id for it)."""
+    name: str
+    id: int | None = None
+    admin: bool = False
+    planned: bool = False
+
+    @classmethod
+    def of(cls, record):
+        return cls(name=record["name"], id=record["id"], admin=bool(record.get("adminFlag")))
+
+    @classmethod
+    def to_create(cls, name):
+        return cls(name=name, planned=True)
+
+    def shown(self, admin=True):
+        """The role as results show it; adminFlag travels with it, so that every later step can refuse an admin role."""
+        shown = {"id": PLANNED_ID_SHOWN if self.planned else self.id, "name": self.name}
+        if admin:
+            shown["adminFlag"] = self.admin
+        return shown
 
 
 def has_control(text):
@@ -39,91 +81,23 @@ def find_role(client, name):
     """The role named ``name`` (ConnectWise compares names case-insensitively), or None.
 
     A whole-tenant run reads every role once (load_roles); a single module asks for the one role."""
-    if "roles" in client.cache:
-        matches = [r for r in client.cache["roles"] if (r.get("name") or "").lower() == name.lower()]
-        return matches[0] if matches else None
-    role = client.get_one(ROLES, conditions.eq("name", name))
-    # Only the role of exactly that name: a server whose comparison is looser (trailing spaces) or an answer that is
-    # not what was asked must never make another role, perhaps the admin role, "the integration's own".
-    return role if role is not None and (role.get("name") or "").lower() == name.lower() else None
+    return SecurityRoles(client).find(name)
 
 
 def load_roles(client):
-    return client.cached("roles", lambda: client.get_all(ROLES))
-
-
-def maybe_applied(exc):
-    """Whether a failed write may have been made all the same: no answer came (a timeout, a closed connection), or a
-    5xx, which a server or a proxy can send after the write was applied."""
-    return exc.status is None or exc.status >= 500
-
-
-def object_exists(exc):
-    return exc.status == 400 and any(e.get("code") == "ObjectExists" for e in exc.errors)
-
-
-def create_checked(client, post, read_back):
-    """``post()`` a create, never blindly again: after a failure that may have been applied, ``read_back()`` and post
-    again only if that finds nothing, at most ``client.retries`` times (with the client's backoff, counted as its
-    retries). Returns (record, None), or (what the read back found, the failure) when a lost create was made."""
-    attempt = 0
-    while True:
-        try:
-            return post(), None
-        except ConnectWiseError as exc:
-            if not maybe_applied(exc):
-                raise
-            found = read_back()
-            if found is not None:
-                return found, exc
-            if attempt >= client.retries:
-                raise
-            retry_pause(client, attempt, exc)
-            attempt += 1
-
-
-def retry_pause(client, attempt, failure):
-    """The client's backoff before a create is sent again, counted as one of its retries; raises ``failure`` when the
-    run's deadline leaves no time for it."""
-    client._wait(client._backoff(attempt), failure)  # pylint: disable=protected-access
-
-
-def lost_create(exc):
-    return "the create was answered HTTP %s" % exc.status if exc.status else "the create got no answer"
+    return SecurityRoles(client).load()
 
 
 def create_role(client, name, outcome):
-    """POST the role; if another run created it since our read (ObjectExists), use that one instead of failing; if the
-    POST failed in a way that may have created it, read it back before posting again (create_checked)."""
-    def read_back():
-        client.forget("roles")
-        return find_role(client, name)
-    try:
-        role, lost = create_checked(client, lambda: client.post(ROLES, {"name": name}), read_back)
-    except ConnectWiseError as exc:
-        if not object_exists(exc):
-            raise
-        role = read_back()
-        if role is None:
-            raise
+    """POST the role (SecurityRoles.create: one created by someone else meanwhile, or whose answer was lost, is used)."""
+    created = SecurityRoles(client).create(name, {"name": name})
+    if created.how == "existed":
         outcome.warnings.append("role %s was created by someone else meanwhile; it is used as is" % name)
-        return role
+        return created.record
     outcome.wrote()
-    if lost:
-        outcome.warnings.append("role %s: %s, yet it exists on reading back; it is used" % (name, lost_create(lost)))
-    elif "roles" in client.cache:
-        client.cache["roles"].append(role)
-    return role
-
-
-def is_placeholder(role):
-    return bool(role) and role.get("id") == PLACEHOLDER_ID
-
-
-def members_using(client, role_id):
-    """Identifiers of every member (full or API, active or not) assigned to the role."""
-    members = client.get_all(MEMBERS, conditions.eq("securityRole/id", role_id))
-    return [m.get("identifier") for m in members]
+    if created.how == "lost":
+        outcome.warnings.append("role %s: %s, yet it exists on reading back; it is used" % (name, lost_create(created.failure)))
+    return created.record
 
 
 # ConnectWise flags admin roles (adminFlag) but neither flags nor publishes the other roles a new tenant ships with, so
@@ -155,33 +129,35 @@ def takeover_problem(role, others, adopt):
                   % (role["name"], ", and ".join(reasons)))
 
 
+class RoleOutcome(Outcome):
+    """A role step's outcome, with the Role the later steps use (None once absent)."""
+
+    def __init__(self, resource):
+        super().__init__(resource)
+        self.role = None
+
+
 def converge_role(client, name, state, check_mode):
     check_role_name(name)
-    outcome = Outcome("security role %s" % name)
-    role = find_role(client, name)
-    if role and role.get("name") != name:
+    outcome = RoleOutcome("security role %s" % name)
+    roles = SecurityRoles(client)
+    record = roles.find(name)
+    if record and record.get("name") != name:
         outcome.warnings.append("the role exists as %r; ConnectWise cannot rename a role through the API, so it is kept as is"
-                                % role.get("name"))
-    outcome.before = {"name": role["name"], "state": "present"} if role else {"state": "absent"}
+                                % record.get("name"))
+    outcome.before = {"name": record["name"], "state": "present"} if record else {"state": "absent"}
     if state == "present":
-        outcome.after = {"name": role["name"] if role else name, "state": "present"}
-        if not role and check_mode:
-            role = {"id": PLACEHOLDER_ID, "name": name}
+        outcome.after = {"name": record["name"] if record else name, "state": "present"}
+        if not record and check_mode:
+            outcome.role = Role.to_create(name)
             outcome.wrote()
-        elif not role:
-            role = create_role(client, name, outcome)
-        # adminFlag travels with the role, so that every later step can refuse an admin role.
-        outcome.values["role"] = {"id": role["id"], "name": role["name"], "adminFlag": bool(role.get("adminFlag"))}
+        else:
+            outcome.role = Role.of(record or create_role(client, name, outcome))
+        outcome.values["role"] = outcome.role.shown()
         return outcome
     outcome.after = {"state": "absent"}
-    if role:
-        users = members_using(client, role["id"])
-        if users:
-            raise ValueError("state: cannot delete security role %r: still assigned to member(s) %s; assign them another "
-                             "role or deactivate and reassign them first" % (role["name"], ", ".join(sorted(users))))
-        if not check_mode:
-            client.delete("%s/%d" % (ROLES, role["id"]))
-            client.forget("roles", ("settings", role["id"]))
+    if record:
+        roles.delete(record, check_mode)
         outcome.wrote()
     outcome.values["role"] = None
     return outcome

@@ -5,11 +5,11 @@ and verified by calling /system/mySecurity/customizeItems as the integration's o
 
 from __future__ import annotations
 
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import member_items
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 
 SETUP_SCREENS = "/system/setupScreens"
-CUSTOMIZE_ITEMS = "/system/mySecurity/customizeItems"
 TABLE_SETUP = "SystemTableSetup"
 UI_PATH = "System > Security Roles > %s > System > Table Setup > Customize"
 
@@ -28,9 +28,9 @@ def resolve_tables(screens, tables):
     return wanted
 
 
-def member_items(client, pair):
-    """The member's own customize items (read once per run and pair; this call also proves the pair works)."""
-    return client.cached(("customize", pair[0]), lambda: client.as_member(*pair).get_all(CUSTOMIZE_ITEMS))
+def setup_screens(client):
+    """The tenant's setup screens (the tables of Table Setup), read once per run."""
+    return client.cached(("list", SETUP_SCREENS), lambda: client.get_all(SETUP_SCREENS))
 
 
 class AllowedTables:
@@ -74,7 +74,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
     if purge and not tables:
         raise ValueError("tables: empty with purge: true would disallow every table; list the tables the role needs")
     outcome = Outcome("Table Setup access of security role %s" % role_name)
-    screens = client.cached(("list", SETUP_SCREENS), lambda: client.get_all(SETUP_SCREENS))
+    screens = setup_screens(client)
     wanted = resolve_tables(screens, tables)
     names = {s["id"]: "%s / %s" % (s["category"], s["name"]) for s in screens}
     outcome.after = {"allowed": sorted(wanted.values())}

@@ -1,0 +1,258 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The integration role's variables, declared once, and the one function that builds a tenant's desired state from
+them: what cw_integration and cw_fleet_audit take for a tenant.
+
+The declaration also writes the role's argument specs (scripts/vendor_wrappers.py), so a new variable is one entry
+here. Plain Python on purpose: the cw_tenant action runs it on the controller, and tests run it without Ansible.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+HOW = "in an inventory cw_vendors: [topleft], on the command line -e '{\"cw_vendors\": [\"topleft\"]}'"
+HANDBACK = ("run: ansible-playbook msp.connectwise.key_import%s -e cw_vendor=%s (it asks for both keys, checks them as the "
+            "member and keeps them for the next run)")
+BOOL_TRUE = ("y", "yes", "on", "1", "true", "t")
+BOOL_FALSE = ("n", "no", "off", "0", "false", "f")
+
+
+class Variable:
+    """One role variable. ``item``: where its value goes in each integration item ("purge", "member.level"); its
+    first part is then a key of cw_vendor_overrides. ``single``: the flat variable applies to single-vendor runs
+    only. ``entry_points``: the role entry points whose argument spec lists it (none: internal to the role)."""
+
+    def __init__(self, name, type, description, default=None, choices=None, elements=None, item=None,  # pylint: disable=redefined-builtin
+                 single=False, no_log=False, required=False, entry_points=("main", "audit"), omit_unset=False, derived=None):
+        self.name, self.type, self.description, self.default = name, type, description, default
+        self.choices, self.elements, self.item, self.single = choices, elements, item, single
+        self.no_log, self.required, self.entry_points, self.omit_unset = no_log, required, entry_points, omit_unset
+        self.derived = derived  # how an unset one is found, when its default is not a constant
+
+    def spec(self):
+        """Its entry in a role argument spec."""
+        option = {"type": self.type}
+        for key in ("elements", "choices", "default", "required", "no_log"):
+            value = getattr(self, key)
+            if value not in (None, False) or (key == "default" and self.type == "bool" and value is False):
+                option[key] = value
+        option["description"] = self.description
+        return option
+
+
+V = Variable
+ONBOARDING = ("main", "audit", "key_import")
+VARIABLES = (
+    V("cw_vendors", "list", "Vendor profile names (topleft, cw_kanban, mobius, timesanity, lifecycle_manager, ...); the "
+      "vendor roles set it.", default=[], elements="str"),
+    V("cw_state", "str", "V(present) onboards (audits in check mode); V(absent) offboards.", default="present",
+      choices=("present", "absent")),
+    V("cw_purge", "bool", "Least privilege; functions and tables a vendor does not ask for are set to None or disallowed.",
+      default=False, item="purge"),
+    V("cw_include_optional", "bool", "Also grant what a vendor marks optional.", default=False, item="include_optional"),
+    V("cw_include_temporary", "bool", "Grant cells a vendor needs during setup only.", default=True, item="include_temporary"),
+    V("cw_method", "str", "How permission levels are written.", default="auto", choices=("auto", "api", "manual")),
+    V("cw_settings_writable", "bool", "Whether the tenant accepts API writes to role settings, when known (unset: what "
+      "doctor.yml recorded, else learnt by the first write of a run)."),
+    V("cw_key_source", "str", [
+        "Where each member's key pair comes from. V(auto) gives the member the kind of key its profile names "
+        "(C(key.kind)); every shipped profile names C(permanent), a key an administrator makes on the member's API Keys "
+        "tab and hands over with C(playbooks/key_import.yml), as the checklist says.",
+        "V(ui) asks for that UI key whatever the profile says; V(token) issues a pair through the API instead, which "
+        "expires (its expiry is reported, and a warning within 14 days of it)."],
+      default="auto", choices=("auto", "token", "ui"), item="key.source"),
+    V("cw_output_dir", "path", "Folder for everything a run writes on the controller; default E(CW_OUTPUT_DIR), else "
+      "C(./cw-output).", entry_points=ONBOARDING, derived="CW_OUTPUT_DIR, else $PWD/cw-output"),
+    V("cw_credentials_dir", "path", "Folder of the 0600 key files, one per tenant and vendor; default "
+      "C(<cw_output_dir>/credentials).", entry_points=ONBOARDING, derived="<cw_output_dir>/credentials"),
+    V("cw_key_vault_password", "str", "Keep each credentials file Ansible Vault encrypted with this password (no plain "
+      "private key at rest).", no_log=True, item="key.vault_password", omit_unset=True, entry_points=ONBOARDING),
+    V("cw_checklist_dir", "path", "Folder of the Markdown checklists, one per tenant and vendor; default "
+      "C(<cw_output_dir>/checklists).", derived="<cw_output_dir>/checklists"),
+    V("cw_fail_on_pending", "bool", "Outside check mode, fail once at the end while manual steps remain.", default=True),
+    V("cw_role_name", "str", "Role name instead of the profile's (single-vendor runs).", item="role_name", single=True),
+    V("cw_member_identifier", "str", "Member identifier instead of the profile's (single-vendor runs).",
+      item="member.identifier", single=True, entry_points=ONBOARDING),
+    V("cw_member_name", "str", "Member name instead of the profile's (single-vendor runs).", item="member.name", single=True),
+    V("cw_member_email", "str", "Member e-mail (single-vendor runs).", item="member.email", single=True),
+    V("cw_member_level", "str", "Structure level name; default the tenant's level 1 (single-vendor runs).",
+      item="member.level", single=True),
+    V("cw_member_location", "str", "Location name (single-vendor runs).", item="member.location", single=True),
+    V("cw_member_department", "str", "Department name (single-vendor runs).", item="member.department", single=True),
+    V("cw_member_time_zone", "str", "Time zone name (single-vendor runs).", item="member.time_zone", single=True),
+    V("cw_member_excluded_boards", "list", "Service boards the integration must not see (single-vendor runs).",
+      elements="str", item="member.excluded_boards", single=True),
+    V("cw_vendor_overrides", "dict", "Per-vendor overrides, e.g. C({topleft: {role_name: TL, purge: true, member: "
+      "{level: Corporate}}}); the keys are those of an integration item (role_name, member, key, purge, include_optional, "
+      "include_temporary, reassign_role, adopt_role).", default={}),
+    V("cw_reassign_role", "str", "Offboarding; the role a deactivated member is moved to so that the vendor's role can "
+      "be deleted.", item="reassign_role"),
+    V("cw_adopt_role", "bool", [
+        "Take over an existing role that is not the integration's own (held by another member, or a stock role named "
+        "Admin, Technician or Finance), with a warning; without it such a role fails the run before any write.",
+        "An admin role (adminFlag) is never taken, not even with V(true); the rule is that of C(adopt_role) in "
+        "M(msp.connectwise.cw_integration)."], default=False, item="adopt_role"),
+    V("cw_integration_profiles", "dict", "Vendor name to profile, for vendors whose profile is not in the role's "
+      "C(files/profiles) (or to replace one); the profile's schema is that of the shipped ones."),
+    V("cw_audit_concurrency", "int", "Tenants audited at once, each over its own connection.", default=20,
+      entry_points=("audit",)),
+    V("cw_vendor", "str", "The vendor whose member the pair belongs to (a profile name, e.g. C(topleft)).",
+      required=True, entry_points=("key_import",)),
+    V("cw_key_file", "path", "A vars file encrypted with C(ansible-vault encrypt) holding C(member_public_key) and "
+      "C(member_private_key), instead of the prompts (for runs without a terminal). Give the vault password as for "
+      "any vaulted file (C(--ask-vault-pass), C(--vault-password-file)).", entry_points=("key_import",)),
+    # The tenant's connection: host variables, else the CW_* environment the modules read.
+    V("cw_site", "str", "", entry_points=()),
+    V("cw_company_id", "str", "", entry_points=()),
+    V("cw_public_key", "str", "", no_log=True, entry_points=()),
+    V("cw_private_key", "str", "", no_log=True, entry_points=()),
+    V("cw_client_id", "str", "", entry_points=()),
+)
+BY_NAME = {variable.name: variable for variable in VARIABLES}
+CONNECTION = ("site", "company_id", "public_key", "private_key", "client_id")
+# The keys of a cw_vendor_overrides entry: those of the integration item the variables fill.
+OVERRIDE_KEYS = tuple(dict.fromkeys(v.item.split(".")[0] for v in VARIABLES if v.item))
+BOOL_ITEMS = tuple(v.item for v in VARIABLES if v.item and v.type == "bool")
+
+
+def to_bool(name, value):
+    """As Ansible's bool filter reads a value (so that -e cw_purge=true is true); anything else is refused."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    text = str(value).lower() if isinstance(value, (str, int, float)) else None
+    if text in BOOL_TRUE:
+        return True
+    if text in BOOL_FALSE:
+        return False
+    raise ValueError("%s: %r is not a boolean; use true or false" % (name, value))
+
+
+def resolve(variables, environ):
+    """Every declared variable's value: given (None counts as unset where the role had a null default), else its
+    default; booleans coerced and choices checked. Raises ValueError naming the variable and the fix."""
+    values = {}
+    for variable in VARIABLES:
+        value = variables.get(variable.name)
+        if value is None:
+            value = variable.default
+        if variable.type == "bool" and value is not None:
+            value = to_bool(variable.name, value)
+        if variable.choices and value not in variable.choices:
+            raise ValueError("%s: %r is not one of %s" % (variable.name, value, ", ".join(variable.choices)))
+        values[variable.name] = value
+    if not values["cw_output_dir"]:
+        values["cw_output_dir"] = environ.get("CW_OUTPUT_DIR") or (environ.get("PWD", "") + "/cw-output")
+    for name, folder in (("cw_credentials_dir", "credentials"), ("cw_checklist_dir", "checklists")):
+        values[name] = values[name] or "%s/%s" % (values["cw_output_dir"], folder)
+    return values
+
+
+def check_vendors(vendors, overrides, known, host):
+    """The checks of cw_vendors, cw_vendor_overrides and the host name, each message naming the field and the fix."""
+    if isinstance(vendors, (str, bytes)) or not isinstance(vendors, (list, tuple)) or not all(isinstance(v, str) for v in vendors):
+        raise ValueError("cw_vendors must be a list of vendor names (%s)." % HOW)
+    unknown_keys = sorted({key for extra in overrides.values() if isinstance(extra, dict) for key in extra} - set(OVERRIDE_KEYS)) \
+        if isinstance(overrides, dict) else []
+    if not isinstance(overrides, dict) or not all(isinstance(extra, dict) for extra in overrides.values()) or unknown_keys:
+        raise ValueError("cw_vendor_overrides must be a mapping of vendor -> mapping whose keys are %s%s." % (
+            ", ".join(OVERRIDE_KEYS), "; unknown: " + ", ".join(unknown_keys) if unknown_keys else ""))
+    for vendor, extra in overrides.items():
+        for name in ("member", "key"):
+            if extra.get(name) is not None and not isinstance(extra[name], dict):
+                raise ValueError("cw_vendor_overrides.%s.%s must be a mapping (e.g. {%s: {...}})" % (vendor, name, name))
+    tail = "known vendors: %s. To add one, add files/profiles/<vendor>.yml (see docs/vendors.md)." % ", ".join(known)
+    if not vendors:
+        raise ValueError("cw_vendors is empty: name the vendors to act on (%s); %s" % (HOW, tail))
+    unknown = [vendor for vendor in vendors if vendor not in known]
+    if unknown:
+        raise ValueError("cw_vendors: %s is not a known vendor; %s" % (", ".join(unknown), tail))
+    # Refused rather than deduplicated: a vendor listed twice is more often a typo for another vendor than a wish.
+    twice = list(dict.fromkeys(vendor for vendor in vendors if vendors.count(vendor) > 1))
+    if twice:
+        raise ValueError("cw_vendors: %s listed more than once; list each vendor once: [%s]."
+                         % (", ".join(twice), ", ".join(dict.fromkeys(vendors))))
+    # The host names files under cw_output_dir: a '/' (e.g. '../') would put a key pair outside its folder.
+    if "/" in host:
+        raise ValueError("inventory host %s contains a '/': the key pair, checklists and records of a tenant are files "
+                         "named after its host, which must stay in their folders under cw_output_dir. Rename the host in "
+                         "the inventory (e.g. acme or acme.example.com) and keep the tenant's address in cw_site."
+                         % _json_string(host))
+
+
+def _json_string(text):
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def integration_item(vendor, profile, values, extra, single, key_dest, handback):
+    """One integration item: the profile, then the flat variables (a single-vendor one only when one vendor is run),
+    then this vendor's cw_vendor_overrides entry (member and key merged key by key)."""
+    item = {"profile": profile, "role_name": None, "member": {}, "key": {"source": None, "dest": key_dest, "handback": handback}}
+    for variable in VARIABLES:
+        if not variable.item:
+            continue
+        value = values[variable.name] if single or not variable.single else None
+        if variable.omit_unset and not value:
+            continue
+        if "." in variable.item:
+            part, key = variable.item.split(".")
+            item.setdefault(part, {})[key] = value
+        else:
+            item[variable.item] = value
+    for name, value in extra.items():
+        item[name] = dict(item[name], **(value or {})) if name in ("member", "key") else value
+    for name in BOOL_ITEMS:
+        item[name] = to_bool("cw_vendor_overrides.%s.%s" % (vendor, name) if name in extra else "cw_" + name, item[name])
+    return item
+
+
+def recorded_facts(recorded, company):
+    """What doctor.yml recorded of this tenant, unless it was recorded for another company under the same host name
+    (localhost runs with other CW_* variables)."""
+    recorded = recorded or {}
+    if not isinstance(recorded, dict):
+        raise ValueError("the doctor record of this tenant is not a mapping: delete it, or run doctor.yml again")
+    if "cw_company_id" in recorded and str(recorded["cw_company_id"]).lower() != str(company).lower():
+        return {}
+    return recorded
+
+
+def record_path(values, host):
+    return "%s/tenants/%s.yml" % (values["cw_output_dir"], host)
+
+
+def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None):
+    """The tenant as cw_integration and cw_fleet_audit take it, and the resolved role variables.
+
+    ``variables``: the role variables given (templated); ``profiles``: vendor name -> profile (a mapping that may
+    load lazily; its keys are the known vendors); ``read_record(path)``: the parsed doctor record at path, or None;
+    ``inventory_sources``: the inventory's sources when the host is in one (the key hand-back command names them),
+    else None; ``environ``: the controller's environment. Returns {"tenant", "vars" (without secrets), "allow_pending"}. Raises
+    ValueError with a message naming the variable and the fix."""
+    environ = {} if environ is None else environ
+    values = resolve(variables, environ)
+    vendors, overrides = values["cw_vendors"], values["cw_vendor_overrides"]
+    given = values["cw_integration_profiles"] or {}
+    if not isinstance(given, dict):
+        raise ValueError("cw_integration_profiles must be a mapping of vendor name -> profile")
+    check_vendors(vendors, overrides, sorted(set(profiles) | set(given)), host)
+    target = "" if inventory_sources is None else " -i %s -l %s" % (
+        " -i ".join(shlex.quote(str(source)) for source in inventory_sources), shlex.quote(host))
+    items = [integration_item(vendor, given[vendor] if vendor in given else profiles[vendor], values, overrides.get(vendor) or {},
+                              len(vendors) == 1, "%s/%s-%s.json" % (values["cw_credentials_dir"], host, vendor),
+                              HANDBACK % (target, vendor))
+             for vendor in vendors]
+    company = variables["cw_company_id"] if "cw_company_id" in variables else environ.get("CW_COMPANY_ID", "")
+    recorded = recorded_facts(read_record(record_path(values, host)), company)
+    writable = values["cw_settings_writable"]
+    if writable is None and recorded.get("cw_settings_writable") is not None:
+        writable = to_bool("cw_settings_writable (recorded by doctor.yml)", recorded["cw_settings_writable"])
+    tenant = {"name": host, "integrations": items, "state": values["cw_state"], "method": values["cw_method"],
+              "settings_writable": writable,
+              "tenant_facts": {"codebase": recorded.get("cw_codebase"), "level1_name": recorded.get("cw_level1_name")}}
+    for option in CONNECTION:
+        if values["cw_" + option] is not None:
+            tenant[option] = values["cw_" + option]
+    # Offboarding always leaves the member's keys to revoke in the UI: only onboarding fails on remaining steps.
+    return {"tenant": tenant, "vars": {name: value for name, value in values.items() if not BY_NAME[name].no_log},
+            "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A ConnectWise resource declared once: where it lives, which field names it, who may hold it. Finding, loading,
+creating (with recovery from lost answers and from concurrent creates) and deleting (never while held) are written
+here once, for every resource declared on this base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+
+MEMBERS = "/system/members"
+
+
+def maybe_applied(exc):
+    """Whether a failed write may have been made all the same: no answer came (a timeout, a closed connection), or a
+    5xx, which a server or a proxy can send after the write was applied."""
+    return exc.status is None or exc.status >= 500
+
+
+def object_exists(exc):
+    return exc.status == 400 and any(e.get("code") == "ObjectExists" for e in exc.errors)
+
+
+def retry_pause(client, attempt, failure):
+    """The client's backoff before a create is sent again, counted as one of its retries; raises ``failure`` when the
+    run's deadline leaves no time for it."""
+    client._wait(client._backoff(attempt), failure)  # pylint: disable=protected-access
+
+
+def lost_create(exc):
+    return "the create was answered HTTP %s" % exc.status if exc.status else "the create got no answer"
+
+
+def create_checked(client, post, read_back):
+    """``post()`` a create, never blindly again: after a failure that may have been applied, ``read_back()`` and post
+    again only if that finds nothing, at most ``client.retries`` times (with the client's backoff, counted as its
+    retries). Returns (record, None), or (what the read back found, the failure) when a lost create was made."""
+    attempt = 0
+    while True:
+        try:
+            return post(), None
+        except ConnectWiseError as exc:
+            if not maybe_applied(exc):
+                raise
+            found = read_back()
+            if found is not None:
+                return found, exc
+            if attempt >= client.retries:
+                raise
+            retry_pause(client, attempt, exc)
+            attempt += 1
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A field of a record that names another record, given by name and resolved on the tenant."""
+    endpoint: str       # where the named records are listed
+    fields: tuple       # the record's fields it sets, each to {"id": ...}
+    ui: str             # what the UI calls it
+
+
+@dataclass(frozen=True)
+class Holders:
+    """Records that hold one of a resource's: while any does, it is never deleted."""
+    endpoint: str
+    field: str          # the condition field naming the held record's id
+    name: str = "identifier"
+
+
+# Every member, full or API, active or not, that holds a security role.
+ROLE_HOLDERS = Holders(MEMBERS, "securityRole/id")
+
+
+@dataclass
+class Created:
+    """What a create ended with: the record, and how it came to be: ``created``; ``existed`` (another run created it
+    since our read: ObjectExists); ``lost`` (the answer was lost, yet a read back finds it; ``failure`` says how)."""
+    record: dict
+    how: str = "created"
+    failure: ConnectWiseError | None = None
+
+
+class Resource:
+    """One kind of ConnectWise record, declared by class attributes; an instance works on one client (one run)."""
+
+    endpoint = None         # the collection's path
+    key = "name"            # the identifying field; ConnectWise compares it case-insensitively
+    cache_key = None        # the run's cache key of the whole list (client.cache)
+    noun = "record"         # what messages call one
+    holders = None          # a Holders, when a record may be held by others
+    held_hint = ""          # what to do about the holders, in the refusal to delete
+    exact_answer = False    # a single look-up must name exactly the value asked (see find)
+
+    def __init__(self, client):
+        self.client = client
+
+    def path(self, record_id):
+        return "%s/%d" % (self.endpoint, record_id)
+
+    def matches(self, record, value):
+        return (record.get(self.key) or "").lower() == value.lower()
+
+    def load(self):
+        """Every record, read once per run."""
+        return self.client.cached(self.cache_key, lambda: self.client.get_all(self.endpoint))
+
+    def find(self, value):
+        """The record whose identifying field is ``value``, or None: from the run's list once loaded, else by
+        condition (a single module asks for the one record)."""
+        if self.cache_key in self.client.cache:
+            return next((r for r in self.client.cache[self.cache_key] if self.matches(r, value)), None)
+        record = self.client.get_one(self.endpoint, conditions.eq(self.key, value))
+        # With exact_answer, a server whose comparison is looser (trailing spaces) or an answer that is not what was
+        # asked never stands for the record asked for.
+        if self.exact_answer and record is not None and not self.matches(record, value):
+            return None
+        return record
+
+    def forget(self):
+        self.client.forget(self.cache_key)
+
+    def remember(self, record):
+        """Keep the run's list current after a create."""
+        if self.cache_key in self.client.cache:
+            self.client.cache[self.cache_key].append(record)
+
+    def read_back(self, value):
+        self.forget()
+        return self.find(value)
+
+    def create(self, value, body):
+        """POST ``body`` for the record named ``value``. If another run created it since our read (ObjectExists), that
+        one is returned; if the POST failed in a way that may have created it, it is read back before posting again
+        (create_checked)."""
+        try:
+            record, lost = create_checked(self.client, lambda: self.client.post(self.endpoint, body),
+                                          lambda: self.read_back(value))
+        except ConnectWiseError as exc:
+            if not object_exists(exc):
+                raise
+            record = self.read_back(value)
+            if record is None:
+                raise
+            return Created(record, "existed")
+        if lost:
+            return Created(record, "lost", lost)
+        self.remember(record)
+        return Created(record)
+
+    def patch(self, record, operations):
+        answer = self.client.patch(self.path(record["id"]), operations)
+        self.forget()
+        return answer
+
+    def holders_of(self, record):
+        """The names of every record holding ``record`` (see Holders)."""
+        if self.holders is None:
+            return []
+        found = self.client.get_all(self.holders.endpoint, conditions.eq(self.holders.field, record["id"]))
+        return [h.get(self.holders.name) for h in found]
+
+    def delete(self, record, check_mode, holders=None):
+        """Delete ``record`` unless something holds it (``holders``: the names already read, else read now); in check
+        mode only the refusal happens."""
+        held = self.holders_of(record) if holders is None else holders
+        if held:
+            raise ValueError("state: cannot delete %s %r: still assigned to member(s) %s; %s"
+                             % (self.noun, record.get(self.key), ", ".join(sorted(held)), self.held_hint))
+        if not check_mode:
+            self.client.delete(self.path(record["id"]))
+            self.forgotten(record)
+
+    def forgotten(self, record):
+        """Keep the run's list current once ``record`` is deleted."""
+        if self.cache_key in self.client.cache:
+            self.client.cache[self.cache_key] = [r for r in self.client.cache[self.cache_key] if r.get("id") != record["id"]]

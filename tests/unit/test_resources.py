@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The declared resources (resources/base.py): find, create with recovery, delete never while held; and a role that
+check mode plans to create, which has no id."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import ApiMembers
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, SecurityRoles, converge_role
+
+
+class FakeClient:
+    """Answers from ``records`` by path; POST answers come from ``posts`` (a record, or an error to raise)."""
+
+    retries = 0
+
+    def __init__(self, records=None, posts=None):
+        self.records = records or {}
+        self.posts = list(posts or [])
+        self.cache = {}
+        self.sent = []
+
+    def cached(self, key, load):
+        if key not in self.cache:
+            self.cache[key] = load()
+        return self.cache[key]
+
+    def forget(self, *keys):
+        for key in keys:
+            self.cache.pop(key, None)
+
+    def get_all(self, path, conditions=None):
+        self.sent.append(("GET", path, conditions))
+        return list(self.records.get((path, conditions), self.records.get(path, [])))
+
+    def get_one(self, path, conditions):
+        found = self.get_all(path, conditions)
+        return found[0] if found else None
+
+    def post(self, path, body):
+        self.sent.append(("POST", path, body))
+        answer = self.posts.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        self.records.setdefault(path, []).append(answer)
+        return answer
+
+    def patch(self, path, operations):
+        self.sent.append(("PATCH", path, operations))
+        return {"id": int(path.rsplit("/", 1)[1])}
+
+    def delete(self, path):
+        self.sent.append(("DELETE", path, None))
+
+    def writes(self):
+        return [(method, path) for method, path, _body in self.sent if method != "GET"]
+
+
+EXISTS = ConnectWiseError("exists", method="POST", path="/system/securityroles", status=400,
+                          errors=[{"code": "ObjectExists"}])
+LOST = ConnectWiseError("no answer", method="POST", path="/system/securityroles", status=None)
+
+
+def test_a_single_look_up_must_name_exactly_the_record_asked():
+    client = FakeClient({("/system/securityroles", 'name="TopLeft"'): [{"id": 1, "name": "Admin", "adminFlag": True}]})
+    assert SecurityRoles(client).find("TopLeft") is None
+
+
+def test_the_run_list_answers_once_loaded():
+    client = FakeClient({"/system/apiMembers": [{"id": 7, "identifier": "TopLeft"}]})
+    members = ApiMembers(client)
+    members.load()
+    assert members.find("topleft")["id"] == 7 and len(client.sent) == 1
+
+
+def test_a_create_someone_else_made_meanwhile_is_used():
+    client = FakeClient({("/system/securityroles", 'name="TopLeft"'): [{"id": 5, "name": "TopLeft"}]}, posts=[EXISTS])
+    created = SecurityRoles(client).create("TopLeft", {"name": "TopLeft"})
+    assert (created.how, created.record["id"]) == ("existed", 5)
+
+
+def test_a_lost_create_found_on_reading_back_is_never_posted_again():
+    client = FakeClient({("/system/securityroles", 'name="TopLeft"'): [{"id": 5, "name": "TopLeft"}]}, posts=[LOST])
+    created = SecurityRoles(client).create("TopLeft", {"name": "TopLeft"})
+    assert (created.how, created.failure) == ("lost", LOST) and client.writes() == [("POST", "/system/securityroles")]
+
+
+def test_a_created_role_joins_the_run_list():
+    client = FakeClient(posts=[{"id": 9, "name": "TopLeft"}])
+    roles = SecurityRoles(client)
+    roles.load()
+    roles.create("TopLeft", {"name": "TopLeft"})
+    assert roles.find("TopLeft")["id"] == 9
+
+
+def test_a_held_role_is_never_deleted_and_a_free_one_leaves_the_run_list():
+    held = FakeClient({"/system/securityroles": [{"id": 5, "name": "TopLeft"}],
+                       ("/system/members", "securityRole/id=5"): [{"identifier": "jtech"}]})
+    roles = SecurityRoles(held)
+    with pytest.raises(ValueError, match="cannot delete security role 'TopLeft': still assigned to member"):
+        roles.delete(roles.find("TopLeft"), check_mode=False)
+    assert held.writes() == []
+    free = FakeClient({"/system/securityroles": [{"id": 5, "name": "TopLeft"}]})
+    roles = SecurityRoles(free)
+    roles.load()
+    roles.delete(roles.find("TopLeft"), check_mode=False)
+    assert free.writes() == [("DELETE", "/system/securityroles/5")] and roles.find("TopLeft") is None
+
+
+def test_check_mode_plans_a_role_with_no_id_and_shows_it_as_documented():
+    client = FakeClient({"/system/securityroles": [{"id": 1, "name": "Admin", "adminFlag": True}],
+                         "/system/securityroles/1/settings": [
+                             {"id": 11, "moduleName": "Companies", "moduleFunctionName": "Contacts", "inquireLevel": "All"}]})
+    client.cache["roles"] = client.records["/system/securityroles"]
+    outcome = converge_role(client, "TopLeft", "present", check_mode=True)
+    assert outcome.role == Role("TopLeft", planned=True) and outcome.role.id is None
+    assert outcome.values["role"] == {"id": -1, "name": "TopLeft", "adminFlag": False}
+    permissions = converge_permissions(client, "TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "All"}],
+                                       settings_writable=True, check_mode=True, role=outcome.role)
+    # The planned role's rows are any role's, all None; nothing is read or written by its id.
+    assert permissions.before == {} and permissions.values["differences"][0]["cells"] == {"inquire": {"from": "None", "to": "All"}}
+    assert client.writes() == [] and all("/-1" not in path for _method, path, _body in client.sent)
