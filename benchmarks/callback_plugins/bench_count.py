@@ -25,10 +25,11 @@ requirements:
   - E(CW_BENCH_COUNT) set to a writable path
 """
 
-# Actions that run inside the controller's worker and start no module process.
+# Actions that run inside the controller's worker and start no module process (cw_tenant: the collection's action
+# plugin, which builds the tenant in the worker).
 CONTROLLER_ONLY = frozenset((
-    "add_host", "assert", "debug", "fail", "group_by", "import_role", "import_tasks", "include_role", "include_tasks",
-    "include_vars", "meta", "pause", "set_fact", "set_stats", "validate_argument_spec",
+    "add_host", "assert", "cw_tenant", "debug", "fail", "group_by", "import_role", "import_tasks", "include_role",
+    "include_tasks", "include_vars", "meta", "pause", "set_fact", "set_stats", "validate_argument_spec",
 ))
 
 

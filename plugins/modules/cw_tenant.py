@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: cw_tenant
 short_description: Build a tenant's desired integrations from the integration role's variables
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Reads the C(msp.connectwise.integration) role's variables of this host (C(cw_vendors), C(cw_vendor_overrides),
     C(cw_member_*), C(cw_purge), ...; C(ansible-doc -t role msp.connectwise.integration) lists them) and the vendor
