@@ -1,6 +1,7 @@
 """Write the files that follow from data: the thin per-vendor role and playbooks for every profile in
 roles/integration/files/profiles, the engine role's argument specs from the declaration of its variables
-(plugins/module_utils/engine/tenant_model.py), and the vendors table of docs/vendors.md.
+(plugins/module_utils/engine/tenant_model.py, whose cw_member_* variables come from the member fields declared in
+plugins/module_utils/resources/members.py), and the vendors table of docs/vendors.md.
 
 A vendor is one data file; its role (msp.connectwise.<vendor>) and its onboard_/offboard_ playbooks only select
 that profile, so they are generated from it; the engine role validates the arguments. `--check` exits 1 when a
@@ -11,8 +12,11 @@ committed file is missing, stale or left over (tests/unit/test_vendor_wrappers.p
 
 from __future__ import annotations
 
-import importlib.util
+import atexit
+import importlib
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -118,10 +122,19 @@ ENTRY_POINTS = {
 
 
 def load_model():
-    """The declaration of the engine role's variables (a plain Python file: no collection on the path needed)."""
-    spec = importlib.util.spec_from_file_location("tenant_model", MODEL)
-    model = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(model)
+    """The declaration of the engine role's variables, imported as the collection's module (its cw_member_* variables
+    come from resources/members.py): from this checkout, through a temporary ansible_collections/msp/connectwise link
+    to it unless the checkout already sits in such a tree."""
+    if ROOT.parent.name != "msp" or ROOT.parent.parent.name != "ansible_collections" or ROOT.name != "connectwise":
+        tree = Path(tempfile.mkdtemp(prefix="msp-connectwise-wrappers-"))
+        atexit.register(shutil.rmtree, tree, True)
+        (tree / "ansible_collections" / "msp").mkdir(parents=True)
+        (tree / "ansible_collections" / "msp" / "connectwise").symlink_to(ROOT, target_is_directory=True)
+        sys.path.insert(0, str(tree))
+    else:
+        sys.path.insert(0, str(ROOT.parents[2]))
+    model = importlib.import_module("ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant_model")
+    assert Path(model.__file__).resolve() == MODEL.resolve(), "imported %s, not %s" % (model.__file__, MODEL)
     return model
 
 

@@ -21,8 +21,8 @@ options:
         description: The role name to use instead of the profile's.
         type: str
       member:
-        description: Overrides of the profile's member settings (identifier, name, email, level, location, department,
-          time_zone, excluded_boards, notes), as in M(msp.connectwise.cw_api_member).
+        description: Overrides of the profile's member settings, each an option of M(msp.connectwise.cw_api_member)
+          other than C(role) (the integration's role) and C(state); any other key is refused.
         type: dict
       key:
         description:

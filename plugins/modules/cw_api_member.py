@@ -111,23 +111,13 @@ manual_steps:
 """
 
 from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, run_resource
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import converge_member
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import converge_member, member_argument_spec
 
 
 def main():
-    module = ConnectWiseModule({
-        "identifier": {"type": "str", "required": True},
-        "name": {"type": "str"},
-        "email": {"type": "str"},
-        "role": {"type": "str"},
-        "level": {"type": "str"},
-        "location": {"type": "str"},
-        "department": {"type": "str"},
-        "time_zone": {"type": "str"},
-        "excluded_boards": {"type": "list", "elements": "str"},
-        "notes": {"type": "str"},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    }, supports_check_mode=True)
+    # The member's fields as resources/members.py declares them (DOCUMENTATION lists each; tests/unit/test_member_fields.py).
+    options = dict(member_argument_spec(), state={"type": "str", "choices": ["present", "absent"], "default": "present"})
+    module = ConnectWiseModule(options, supports_check_mode=True)
     run_resource(module, lambda: converge_member(module.client, module.params, module.check_mode))
 
 

@@ -1,4 +1,4 @@
-"""A simulator tenant that differs from the seeded one the way a real tenant might, captured with doctor.yml.
+"""A simulator tenant that differs from the simulator's initial one the way a real tenant might, captured with doctor.yml.
 
 Regenerate the shipped fixture (tests/fixtures/captures/head_office.json) from the repository root with:
 
@@ -20,7 +20,7 @@ from tests.e2e.conftest import CLIENT_ID, run_book, tenant_env
 
 COMPANY = "contoso"
 FIXTURE = REPO / "tests" / "fixtures" / "captures" / "head_office.json"
-# People added besides the seeded ones (simulator/tenant.py: Sim Admin, Jo Technician, Fran Books): none may be in a capture.
+# People added besides the initial ones (simulator/tenant.py: Sim Admin, Jo Technician, Fran Books): none may be in a capture.
 PEOPLE = {"dscully": ("Dana", "Scully", "dana.scully@contoso.example")}
 # TopLeft's role as someone began it by hand: some rows right, some short of the profile, one above it.
 TOPLEFT_PARTIAL = [
@@ -48,7 +48,7 @@ def api(sim, keys, company, method, path, body=None, headers=None):
 
 
 def customise(sim, company=COMPANY):
-    """Create the tenant and make it unlike the seeded default; returns the caller's keys (an API member holding Admin,
+    """Create the tenant and make it unlike the initial default; returns the caller's keys (an API member holding Admin,
     as a real tenant's automation account would) and every other key pair of the tenant (its administrator's, a UI key
     and a token of BackupBot)."""
     created = sim.create_tenant(company=company, level1_name="Head Office", customize_item_form="label")

@@ -17,10 +17,10 @@ from .conftest import run_book, tenant_env
 from .helpers import apply_pending, writes
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-# The seeded people of simulator/tenant.py and the one customise() adds: identifiers and names.
-SEEDED_PEOPLE = {"simadmin": ("Sim", "Admin"), "jtech": ("Jo", "Technician"), "fbooks": ("Fran", "Books")}
-PEOPLE_IDENTIFIERS = list(SEEDED_PEOPLE) + list(PEOPLE)
-FULL_NAMES = ["%s %s" % names for names in SEEDED_PEOPLE.values()] + ["%s %s" % person[:2] for person in PEOPLE.values()]
+# The people every simulator tenant starts with (simulator/tenant.py) and the one customise() adds: identifiers and names.
+INITIAL_PEOPLE = {"simadmin": ("Sim", "Admin"), "jtech": ("Jo", "Technician"), "fbooks": ("Fran", "Books")}
+PEOPLE_IDENTIFIERS = list(INITIAL_PEOPLE) + list(PEOPLE)
+FULL_NAMES = ["%s %s" % names for names in INITIAL_PEOPLE.values()] + ["%s %s" % person[:2] for person in PEOPLE.values()]
 
 
 def run_book_as(name, sim, keys, company, out, check=False, extra=None):

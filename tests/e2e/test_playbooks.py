@@ -11,7 +11,8 @@ import yaml
 from .conftest import CLIENT_ID, tenant_env
 from .helpers import administer, evidence, items, parse_report, text, writes
 
-SEEDS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
+# The five vendors whose pages give every level.
+FULL_MATRIX_VENDORS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
 # Keys issued through the API: these tests are about the role, its levels and tables (test_permanent_keys.py has the
 # permanent key every vendor asks for).
 TOKENS = {"cw_key_source": "token"}
@@ -29,7 +30,7 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, book, tmp_path):
     names = ["alpha", "bravo", "charlie"]
     for name in names:
         sim.create_tenant(company=name, public_key=name + "public", private_key=name + "private", settings_writable=True)
-    inventory = tenants_inventory(sim, names, SEEDS)
+    inventory = tenants_inventory(sim, names, FULL_MATRIX_VENDORS)
     # alpha and bravo are onboarded (the administrator applies the Table Setup steps); charlie is untouched.
     onboard = book("onboard.yml", inventory=inventory, extra=dict(TOKENS, cw_hosts="alpha:bravo", cw_purge=True))
     assert onboard.rc == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
@@ -46,10 +47,10 @@ def test_fleet_audit_report_three_tenants_five_vendors(sim, book, tmp_path):
     assert writes(sim) == []
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     statuses = {t: {v: cell["status"] for v, cell in vendors.items()} for t, vendors in report["tenants"].items()}
-    assert statuses["alpha"] == dict.fromkeys(SEEDS, "compliant")
+    assert statuses["alpha"] == dict.fromkeys(FULL_MATRIX_VENDORS, "compliant")
     assert statuses["bravo"]["topleft"] == "drift" and report["tenants"]["bravo"]["topleft"]["cells"] == 1
-    assert {v: s for v, s in statuses["bravo"].items() if v != "topleft"} == dict.fromkeys(set(SEEDS) - {"topleft"}, "compliant")
-    assert statuses["charlie"] == dict.fromkeys(SEEDS, "missing_role")
+    assert {v: s for v, s in statuses["bravo"].items() if v != "topleft"} == dict.fromkeys(set(FULL_MATRIX_VENDORS) - {"topleft"}, "compliant")
+    assert statuses["charlie"] == dict.fromkeys(FULL_MATRIX_VENDORS, "missing_role")
     assert report["summary"] == {"compliant": 9, "drift": 1, "missing_role": 5}
     html = parse_report((tmp_path / "out" / "reports" / "audit.html").read_text())
     [matrix] = [t for t in html.iter("table") if t.get("class") == "matrix"]

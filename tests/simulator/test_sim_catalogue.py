@@ -38,7 +38,7 @@ def fold(text):
     return re.sub(r"\b(ticket|board|entry)s\b", r"\1", text)
 
 
-def seed_functions(text):
+def printed_functions(text):
     """(module, function) pairs as the document prints them, whatever its table layout."""
     found = set()
     current = None
@@ -58,7 +58,7 @@ def seed_functions(text):
     return found
 
 
-def seed_tables(text):
+def printed_tables(text):
     """"Category / Table" customize entries as printed."""
     lines = [line for line in text.splitlines() if not BARE_ROW.match(line)]  # "CRM/Sales Activities None ... All" is a row
     return {f"{m.group(1)} / {m.group(2)}" for m in map(TABLE_ENTRY.match, lines) if m}
@@ -85,10 +85,10 @@ def _page_texts():
     return {stem: (VENDOR_SOURCES / (stem + ".txt")).read_text(encoding="utf-8") for stem in PAGES}
 
 
-def test_every_seed_function_is_in_the_catalogue_once():
+def test_every_function_a_vendor_page_prints_is_in_the_catalogue_once():
     counts = {}
     for name, text in _page_texts().items():
-        functions = seed_functions(text)
+        functions = printed_functions(text)
         counts[name] = len(functions)
         for module, function in sorted(functions):
             assert len(resolve_function(module, function)) == 1, f"{name}: {module} / {function}"
@@ -96,10 +96,10 @@ def test_every_seed_function_is_in_the_catalogue_once():
     assert counts == {stem: rows for stem, (rows, _tables) in PAGES.items()}
 
 
-def test_every_seed_table_setup_entry_is_a_setup_screen_once():
+def test_every_table_setup_entry_a_vendor_page_prints_is_a_setup_screen_once():
     counts = {}
     for name, text in _page_texts().items():
-        tables = seed_tables(text)
+        tables = printed_tables(text)
         counts[name] = len(tables)
         for label in sorted(tables):
             assert len(resolve_table(label)) == 1, f"{name}: {label}"

@@ -10,7 +10,7 @@ def role_id(api, name):
     return api.get("/system/securityroles", params={"conditions": f'name="{name}"'}).json()[0]["id"]
 
 
-def test_seed_roles(api):
+def test_a_new_tenant_has_the_three_stock_roles(api):
     roles = {r["name"]: r for r in api.get("/system/securityroles").json()}
     assert set(roles) == {"Admin", "Technician", "Finance"}
     assert roles["Admin"]["adminFlag"] is True

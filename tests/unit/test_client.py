@@ -167,7 +167,7 @@ class TestPagingAndConditions:
         role = client.get_one("/system/securityroles", conditions.eq("name", "Admin"))
         sim.clear_requests()
         rows = client.get_all("/system/securityroles/%d/settings" % role["id"])
-        assert len(rows) == len(catalogue.FUNCTIONS)  # one row per module function of the seeded tenant
+        assert len(rows) == len(catalogue.FUNCTIONS)  # one row per module function of the simulator's tenant
         [request] = api_requests(sim)
         assert request["query"] == {"page": "1", "pageSize": "1000"}
 

@@ -17,7 +17,7 @@ ENV = {"PWD": "/work", "CW_COMPANY_ID": "acme"}
 
 
 def build(variables, records=None, host="acme", sources=None, environ=None):
-    return build_tenant(variables, PROFILES, lambda path: (records or {}).get(path), host=host, inventory_sources=sources,
+    return build_tenant(variables, PROFILES, (records or {}).get, host=host, inventory_sources=sources,
                         environ=ENV if environ is None else environ)
 
 

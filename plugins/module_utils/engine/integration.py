@@ -13,8 +13,8 @@ from dataclasses import dataclass, field as listed, replace
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
     SOURCES, check_writable, converge_key, owner_problem, read_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
-    ApiMembers, References, check_member_input, converge_member, find_member, load_members, login_problem,
-    member_defaults, members_at_stake, role_holders)
+    MEMBER_OPTIONS, REFERENCES, ApiMembers, References, check_member_input, converge_member, find_member, is_list,
+    load_members, login_problem, member_defaults, members_at_stake, role_holders)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
@@ -24,7 +24,6 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles im
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import converge_tables, setup_screens
 
 STEP_ORDER = ("role", "permissions", "tables", "member", "key")
-MEMBER_OPTIONS = ("identifier", "name", "email", "level", "location", "department", "time_zone", "excluded_boards", "notes")
 # How the UI key step ends when the caller does not say (the playbooks name their key_import command).
 HANDBACK = "give them to this task as key.member_public_key and key.member_private_key of this integration"
 
@@ -184,11 +183,11 @@ def check_takeover(client, wants):
 def check_references(refs, member, create):
     """Every read the member step will need, made now: an unknown name, or an answer of an unexpected shape, then fails
     before the role is created rather than after."""
-    for option in ("level", "location", "department", "time_zone"):
-        if member.get(option):
-            refs.resolve(option, member[option])
-    for board in member.get("excluded_boards") or []:
-        refs.resolve("excluded_boards", board)
+    for option in MEMBER_OPTIONS:  # each name a declared reference of resources/members.py takes
+        value = member.get(option)
+        if option in REFERENCES and value:
+            for name in value if is_list(option) else [value]:
+                refs.resolve(option, name)
     if not member.get("level"):
         refs.level_one()
     if create and find_member(refs.client, member["identifier"]) is None:

@@ -4,12 +4,15 @@
 them: what cw_integration and cw_fleet_audit take for a tenant.
 
 The declaration also writes the role's argument specs (scripts/vendor_wrappers.py), so a new variable is one entry
-here. Plain Python on purpose: the cw_tenant action runs it on the controller, and tests run it without Ansible.
+here; the cw_member_<option> variables follow from the member fields declared in resources/members.py. Plain Python
+on purpose: the cw_tenant action runs it on the controller, and tests run it without Ansible.
 """
 
 from __future__ import annotations
 
 import shlex
+
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS
 
 HOW = "in an inventory cw_vendors: [topleft], on the command line -e '{\"cw_vendors\": [\"topleft\"]}'"
 HANDBACK = ("run: ansible-playbook msp.connectwise.key_import%s -e cw_vendor=%s (it asks for both keys, checks them as the "
@@ -43,6 +46,13 @@ class Variable:
 
 V = Variable
 ONBOARDING = ("main", "audit", "key_import")
+# One cw_member_<option> variable per option an integration's member may hold, as resources/members.py declares it.
+MEMBER_VARIABLES = tuple(
+    V("cw_member_" + f.option, f.type, f.description + " (single-vendor runs).", elements=f.elements,
+      item="member." + f.option, single=True,
+      # key_import keeps the pair of the member it names.
+      entry_points=ONBOARDING if f.option == "identifier" else ("main", "audit"))
+    for f in MEMBER_FIELDS if f.integration)
 VARIABLES = (
     V("cw_vendors", "list", "Vendor profile names (topleft, cw_kanban, mobius, timesanity, lifecycle_manager, ...); the "
       "vendor roles set it.", default=[], elements="str"),
@@ -72,17 +82,7 @@ VARIABLES = (
       "C(<cw_output_dir>/checklists).", derived="<cw_output_dir>/checklists"),
     V("cw_fail_on_pending", "bool", "Outside check mode, fail once at the end while manual steps remain.", default=True),
     V("cw_role_name", "str", "Role name instead of the profile's (single-vendor runs).", item="role_name", single=True),
-    V("cw_member_identifier", "str", "Member identifier instead of the profile's (single-vendor runs).",
-      item="member.identifier", single=True, entry_points=ONBOARDING),
-    V("cw_member_name", "str", "Member name instead of the profile's (single-vendor runs).", item="member.name", single=True),
-    V("cw_member_email", "str", "Member e-mail (single-vendor runs).", item="member.email", single=True),
-    V("cw_member_level", "str", "Structure level name; default the tenant's level 1 (single-vendor runs).",
-      item="member.level", single=True),
-    V("cw_member_location", "str", "Location name (single-vendor runs).", item="member.location", single=True),
-    V("cw_member_department", "str", "Department name (single-vendor runs).", item="member.department", single=True),
-    V("cw_member_time_zone", "str", "Time zone name (single-vendor runs).", item="member.time_zone", single=True),
-    V("cw_member_excluded_boards", "list", "Service boards the integration must not see (single-vendor runs).",
-      elements="str", item="member.excluded_boards", single=True),
+    *MEMBER_VARIABLES,
     V("cw_vendor_overrides", "dict", "Per-vendor overrides, e.g. C({topleft: {role_name: TL, purge: true, member: "
       "{level: Corporate}}}); the keys are those of an integration item (role_name, member, key, purge, include_optional, "
       "include_temporary, reassign_role, adopt_role).", default={}),

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, Resource, lost_create
@@ -20,16 +21,74 @@ LEVEL_ONE = "level1_name"  # the run's cache key of the tenant's level-1 name (r
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_.\-]{1,15}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
-# The member's references, each given by name: option -> where the names are listed, the fields it sets, its UI name.
-REFERENCES = {
-    "role": Reference(ROLES, ("securityRole",), "Role ID"),
-    "level": Reference("/system/myCompany/corporateStructureLevels", ("structureLevel",), "Level"),
-    "location": Reference("/system/locations", ("securityLocation", "defaultLocation", "salesDefaultLocation"), "Location"),
-    "department": Reference("/system/departments", ("defaultDepartment",), "Department"),
-    "time_zone": Reference("/system/timeZoneSetups", ("timeZone",), "Time Zone"),
-}
-SCALARS = {"name": "name", "email": "emailAddress", "notes": "notes"}
 BOARDS = "/service/boards"
+
+
+@dataclass(frozen=True)
+class MemberField:
+    """One option of an API member, declared once. ``api``: the API field a value is written to as given, or a
+    Reference resolved by name on the tenant (a list option: each name, the field set to their ids), or None for the
+    identifier (the member's key). ``description``: what it is (the cw_member_<option> role variable's description).
+    ``integration``: an integration's member may set it (not the role: the integration's role step names it).
+    ``example``: a value shown when a list is given as something else.
+
+    From this declaration follow: reading, diffing and patching the field (below), what an integration's member may
+    hold and which names are resolved before the first write (engine/integration.py), cw_api_member's argument spec,
+    and the cw_member_<option> role variable (engine/tenant_model.py). cw_api_member's DOCUMENTATION lists each one
+    (tests/unit/test_member_fields.py holds it to this)."""
+    option: str
+    api: object
+    description: str
+    type: str = "str"
+    elements: str | None = None
+    integration: bool = True
+    required: bool = False
+    example: str | None = None
+
+    @property
+    def reference(self):
+        return self.api if isinstance(self.api, Reference) else None
+
+    def argument_spec(self):
+        """Its entry in cw_api_member's argument spec."""
+        spec = {"type": self.type}
+        if self.elements:
+            spec["elements"] = self.elements
+        if self.required:
+            spec["required"] = True
+        return spec
+
+
+F = MemberField
+MEMBER_FIELDS = (
+    F("identifier", None, "Member identifier instead of the profile's", required=True),
+    F("name", "name", "Member name instead of the profile's"),
+    F("email", "emailAddress", "Member e-mail"),
+    F("role", Reference(ROLES, ("securityRole",), "Role ID"), "Security role name", integration=False),
+    F("level", Reference("/system/myCompany/corporateStructureLevels", ("structureLevel",), "Level"),
+      "Structure level name; default the tenant's level 1"),
+    F("location", Reference("/system/locations", ("securityLocation", "defaultLocation", "salesDefaultLocation"), "Location"),
+      "Location name"),
+    F("department", Reference("/system/departments", ("defaultDepartment",), "Department"), "Department name"),
+    F("time_zone", Reference("/system/timeZoneSetups", ("timeZone",), "Time Zone"), "Time zone name"),
+    F("excluded_boards", Reference(BOARDS, ("excludedServiceBoardIds",), "board"),
+      "Service boards the integration must not see", type="list", elements="str", example="Help Desk"),
+    F("notes", "notes", "Member notes"),
+)
+# Derived from MEMBER_FIELDS, never edited: option -> API field of the values written as given, option -> Reference.
+SCALARS = {f.option: f.api for f in MEMBER_FIELDS if isinstance(f.api, str)}
+REFERENCES = {f.option: f.reference for f in MEMBER_FIELDS if f.reference}
+# What an integration's member may hold (any other key is refused), in the declaration's order.
+MEMBER_OPTIONS = tuple(f.option for f in MEMBER_FIELDS if f.integration)
+
+
+def member_argument_spec():
+    """cw_api_member's options for the member's fields (the module adds state)."""
+    return {f.option: f.argument_spec() for f in MEMBER_FIELDS}
+
+
+def is_list(option):
+    return any(f.option == option and f.type == "list" for f in MEMBER_FIELDS)
 
 
 class ApiMembers(Resource):
@@ -60,9 +119,17 @@ def check_member_input(params):
     if not isinstance(identifier, str) or not _IDENTIFIER.fullmatch(identifier):
         problems.append("identifier: %r must be 1 to 15 letters, digits, '_', '-' or '.', without spaces (e.g. TopLeft)"
                         % identifier)
-    for option in ("name", "email", "level", "location", "department", "time_zone", "notes"):
-        if params.get(option) is not None and not isinstance(params[option], str):
-            problems.append("%s: %r is not text" % (option, params[option]))
+    for field in MEMBER_FIELDS:
+        value = params.get(field.option)
+        if field.option == "identifier" or value is None:
+            continue
+        if field.type == "str" and not isinstance(value, str):
+            problems.append("%s: %r is not text" % (field.option, value))
+        # A string would be taken one character at a time, each a name.
+        if field.type == "list" and not (isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)):
+            noun = field.reference.ui + " names" if field.reference else "names"
+            example = value if isinstance(value, str) else field.example
+            problems.append("%s: %r is not a list of %s; give a list, e.g. [%s]" % (field.option, value, noun, example))
     name = params.get("name")
     if isinstance(name, str) and len(name) > 30:
         problems.append("name: %r is %d characters; ConnectWise allows at most 30, choose a shorter name" % (name, len(name)))
@@ -71,11 +138,6 @@ def check_member_input(params):
     email = params.get("email")
     if isinstance(email, str) and email and not _EMAIL.fullmatch(email):
         problems.append("email: %r is not an e-mail address; give one such as api@example.com, or leave email unset" % email)
-    boards = params.get("excluded_boards")
-    # A string would be taken one character at a time, each a "board".
-    if boards is not None and not (isinstance(boards, list) and all(isinstance(b, str) and b.strip() for b in boards)):
-        problems.append("excluded_boards: %r is not a list of board names; give a list, e.g. [%s]"
-                        % (boards, boards if isinstance(boards, str) else "Help Desk"))
     if problems:
         raise ValueError("; ".join(problems))
 
@@ -132,7 +194,7 @@ class References:
     def records(self, option):
         if option == "role":
             return load_roles(self.client)  # the run's one list of roles, kept current by create and delete
-        path = BOARDS if option == "excluded_boards" else REFERENCES[option].endpoint
+        path = REFERENCES[option].endpoint
         return self.client.cached(("list", path), lambda: self.client.get_all(path))
 
     def resolve(self, option, name):
@@ -171,17 +233,30 @@ def ref_name(member, field):
     return value.get("name") if isinstance(value, dict) else None
 
 
-def observed(member, board_names):
-    """The managed view of a member, by names (references compared by name, never by label vs id)."""
+def observed(member, listed):
+    """The managed view of a member, by names (references compared by name, never by label vs id); ``listed``: option
+    -> {id: name} of each list reference the member holds ids of."""
     if not member:
         return {"state": "absent"}
     view = {"identifier": member.get("identifier"), "state": "inactive" if member.get("inactiveFlag") else "present"}
     for option, field in SCALARS.items():
         view[option] = member.get(field)
     for option, reference in REFERENCES.items():
-        view[option] = ref_name(member, reference.fields[0])
-    view["excluded_boards"] = sorted(board_names.get(i, "#%s" % i) for i in member.get("excludedServiceBoardIds") or [])
+        if is_list(option):
+            names = listed.get(option) or {}
+            view[option] = sorted(names.get(i, "#%s" % i) for i in member.get(reference.fields[0]) or [])
+        else:
+            view[option] = ref_name(member, reference.fields[0])
     return view
+
+
+def listed_names(params, member, refs):
+    """option -> {id: name} of each list reference, read only when it is asked for or the member holds some."""
+    found = {}
+    for option, reference in REFERENCES.items():
+        if is_list(option) and (params.get(option) is not None or (member and member.get(reference.fields[0]))):
+            found[option] = {r["id"]: r["name"] for r in refs.records(option)}
+    return found
 
 
 def same(a, b):
@@ -199,10 +274,7 @@ def converge_member(client, params, check_mode):
     refs = References(client, check_mode)
     members = ApiMembers(client)
     member = members.find(identifier)
-    boards = {}
-    if params.get("excluded_boards") is not None or (member and member.get("excludedServiceBoardIds")):
-        boards = {b["id"]: b["name"] for b in refs.records("excluded_boards")}
-    before = observed(member, boards)
+    before = observed(member, listed_names(params, member, refs))
     outcome.before = before
     if params["state"] == "absent":
         outcome.after = dict(before, state="inactive") if member else before
@@ -258,12 +330,9 @@ def converge_member(client, params, check_mode):
 
 
 def desired(params, refs):
-    wanted = {option: params.get(option) for option in SCALARS}
-    for option in REFERENCES:
-        wanted[option] = params.get(option)
+    wanted = {f.option: params.get(f.option) for f in MEMBER_FIELDS if f.api is not None}
     if wanted["level"] is None:
         wanted["level"] = refs.level_one()
-    wanted["excluded_boards"] = params.get("excluded_boards")
     return wanted
 
 
@@ -271,8 +340,9 @@ def patch_ops(option, value, refs):
     """JSON Patch operations for one option; references are replaced whole, as the API requires."""
     if option in SCALARS:
         return [{"op": "replace", "path": SCALARS[option], "value": value}]
-    if option == "excluded_boards":
-        return [{"op": "replace", "path": "excludedServiceBoardIds", "value": sorted(refs.resolve(option, b)["id"] for b in value)}]
+    if is_list(option):
+        ids = sorted(refs.resolve(option, name)["id"] for name in value)
+        return [{"op": "replace", "path": field, "value": ids} for field in REFERENCES[option].fields]
     record = refs.resolve(option, value)
     return [{"op": "replace", "path": field, "value": {"id": record["id"]}} for field in REFERENCES[option].fields]
 
@@ -280,7 +350,7 @@ def patch_ops(option, value, refs):
 def defaults_to(body, option, value):
     """Whether the tenant's defaults already name ``value`` for a reference option (usually the level): then no
     look-up list is read to find its id."""
-    if option not in REFERENCES or option == "role":
+    if option not in REFERENCES or option == "role" or is_list(option):
         return False
     refs = [body.get(field) for field in REFERENCES[option].fields]
     return all(isinstance(ref, dict) and ref.get("id") and fold(ref.get("name") or "") == fold(value) for ref in refs)
