@@ -209,11 +209,7 @@ def review_one(tenant, task, profiles, history_dir, retention_days):
                                         state["members"], profiles, integrations, review.held_keys(integrations))
         result.update(findings=findings, counts=review.counts(findings))
         if history_dir:
-            shot = history.snapshot(tenant["name"], began, state["roles"], state["settings"], state["api_members"])
-            recorded = history.record(history_dir, tenant["name"], shot, began, retention_days)
-            recorded["changes"] = [dict(change, tenant=tenant["name"], line=history.change_line(change))
-                                   for change in recorded["changes"]]
-            result.update(recorded)
+            result.update(history.keep(client, history_dir, tenant["name"], began, retention_days))
     except ConfigurationError as exc:
         result.update(failed=True, msg=str(exc), field=exc.field)
     except ConnectWiseError as exc:

@@ -110,3 +110,35 @@ def test_the_gate_fails_the_run_after_the_report_and_stats_carry_the_counts(sim,
     stats = run.result("Review every tenant of the play")["stats"]
     assert stats["cw_review_counts"]["critical"] == 1
     assert stats["cw_review_findings"]["localhost"] == stats["cw_review_counts"]
+
+
+def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, book, tmp_path):
+    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"]}
+    first = book("audit.yml", env=env, extra=vendors, tag="audit1")
+    assert first.rc == 0, first.output
+    folder = tmp_path / "out" / "history" / "localhost"
+    [snapshot] = folder.iterdir()
+    assert json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())["changes"] == []
+
+    sim.ui_set_levels("Technician", [{"module": "System", "function": "Security Roles", "edit": "All"}])
+    sim.clear_requests()
+    second = book("audit.yml", env=env, extra=vendors, tag="audit2")
+    assert second.rc == 0, second.output
+    assert writes(sim) == []
+    assert json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())["changes"] == [
+        {"tenant": "localhost", "kind": "level", "role": "Technician", "module": "System", "function": "Security Roles",
+         "cell": "edit", "before": "None", "after": "All", "line": "role Technician: System / Security Roles edit None -> All"}]
+    assert len(list(folder.iterdir())) == 2 and snapshot.exists()
+
+    # The review's snapshot holds the same as the audit's: nothing changed since.
+    review = book("review.yml", env=env, tag="review")
+    assert review.rc == 0, review.output
+    report = json.loads((tmp_path / "out" / "reports" / "review.json").read_text())
+    assert report["changes"] == [] and report["tenants"]["localhost"]["previous"] is not None
+
+
+def test_a_misspelt_gate_fails_before_any_request(sim, book):
+    sim.clear_requests()
+    run = book("review.yml", env=tenant_env(sim), extra={"cw_review_fail_on": "hihg"})
+    assert run.rc == 2 and "cw_review_fail_on: hihg is not one of none, critical, high, medium, low" in run.output
+    assert sim.requests() == []

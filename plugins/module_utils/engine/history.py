@@ -13,6 +13,7 @@ import os
 import re
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import row_levels
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.review import read_roles_and_members
 from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
 
 STAMP = "%Y%m%dT%H%M%SZ"
@@ -152,3 +153,13 @@ def record(history_dir, host, shot, taken_at, retention_days=DEFAULT_RETENTION_D
         previous_path = None
     pruned = prune(history_dir, host, retention_days, taken_at, keep=path)
     return {"snapshot": path, "previous": previous_path, "changes": found, "pruned": pruned}
+
+
+def keep(client, history_dir, host, taken_at, retention_days=DEFAULT_RETENTION_DAYS):
+    """Read what a snapshot holds (GET only; what the run read already is not read again), record it and return
+    record()'s answer, each change with its tenant and line."""
+    state = read_roles_and_members(client)
+    recorded = record(history_dir, host, snapshot(host, taken_at, state["roles"], state["settings"], state["api_members"]),
+                      taken_at, retention_days)
+    recorded["changes"] = [dict(change, tenant=host, line=change_line(change)) for change in recorded["changes"]]
+    return recorded

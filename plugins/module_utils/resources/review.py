@@ -11,8 +11,14 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissi
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, load_roles
 
 
-def read_tenant_security(client):
-    """{"roles", "settings" (role id -> rows), "api_members", "members"} of the tenant."""
+def read_roles_and_members(client):
+    """{"roles", "settings" (role id -> rows), "api_members"}: what a snapshot holds. What this run read already (an
+    audit's vendor roles) is not read again."""
     roles = load_roles(client)
     settings = {role["id"]: read_settings(client, Role.of(role)) for role in roles}
-    return {"roles": roles, "settings": settings, "api_members": load_members(client), "members": load_people(client)}
+    return {"roles": roles, "settings": settings, "api_members": load_members(client)}
+
+
+def read_tenant_security(client):
+    """read_roles_and_members() and "members": every member, to know who else holds each role."""
+    return dict(read_roles_and_members(client), members=load_people(client))
