@@ -101,7 +101,7 @@ RETURN = r"""
 tenants:
   description: Tenant name to its result, the same keys as M(msp.connectwise.cw_integration) returns in check mode
     (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings), C(checklists)), C(checked_at),
-    when the tenant's audit began (UTC), and with O(history_dir) C(history): C(snapshot), C(previous), C(pruned) and
+    when the tenant's audit began (UTC), and with O(history_dir) C(history) with C(snapshot), C(previous), C(pruned) and
     C(changes) since the previous snapshot (as RV(msp.connectwise.cw_security_review#module:changes)); a failed
     tenant has C(failed), C(msg), C(checked_at) and, for an API error, C(error).
   returned: always

@@ -181,3 +181,39 @@ def test_a_tenant_name_never_leaves_the_history_folder(tmp_path):
             assert "history_dir" in str(exc)
         else:
             raise AssertionError(name)
+
+
+class Lists:
+    """Stands in for a run's client: lists by path, served through the run's cache, every read recorded."""
+
+    def __init__(self, lists, cache=None):
+        self.lists = lists
+        self.cache = dict(cache or {})
+        self.reads = []
+
+    def cached(self, key, read):
+        if key not in self.cache:
+            self.cache[key] = read()
+        return self.cache[key]
+
+    def get_all(self, path, *conditions):
+        self.reads.append(path)
+        return [dict(record) for record in self.lists[path]]
+
+
+def test_keep_reads_only_what_the_run_has_not_read_and_records_the_changes(tmp_path):
+    roles, settings, api_members, _people = tenant_data()
+    lists = {"/system/securityroles": roles, "/system/apiMembers": api_members}
+    lists.update({"/system/securityroles/%d/settings" % role_id: found for role_id, found in settings.items()})
+    # An audit read the roles and the settings of its vendor's role (Acme) already.
+    client = Lists(lists, cache={"roles": roles, ("settings", 4): settings[4]})
+    kept = history.keep(client, str(tmp_path), "acme", NOW)
+    assert client.reads == ["/system/securityroles/%d/settings" % n for n in (1, 2, 3, 5)] + ["/system/apiMembers"]
+    assert kept["changes"] == [] and kept["previous"] is None
+    lists["/system/securityroles/5/settings"] = rows(tickets={"inquire": "All", "add": "My"})
+    later = NOW + datetime.timedelta(hours=1)
+    again = history.keep(Lists(lists), str(tmp_path), "acme", later)
+    assert again["previous"] == kept["snapshot"]
+    assert again["changes"] == [{"kind": "level", "role": "Desk", "module": "Service Desk", "function": "Service Tickets",
+                                 "cell": "add", "before": "None", "after": "My", "tenant": "acme",
+                                 "line": "role Desk: Service Desk / Service Tickets add None -> My"}]
