@@ -20,6 +20,7 @@ documented first step, records the facts of the fleet and of tenant N+1), then r
   (f)  (c) at its best fork count with a 6th vendor that no tenant has: drift everywhere, a checklist per tenant
   (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
        (the design (c) replaced), at the best fork count of (c)
+  (r)  playbooks/review.yml over the same fleet: every role's settings (one read each) and every API member, GET only
 
 For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
 (callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
@@ -381,6 +382,17 @@ class Bench:
         self.scenario("e", "onboard.yml --check: the same audit, one module process per tenant", measured, pairs,
                       len(self.companies), len(FLEET_VENDORS), forks=forks, verdicts=self._stats_summary(measured))
 
+    def review(self, forks):
+        """(r): playbooks/review.yml over the fleet: every role's settings and every API member, one process."""
+        measured = self.playbook("r-review-f%d" % forks, self.books / "review.yml", self.inventory_fleet, forks=forks)
+        path = self.out / "reports" / "review.json"
+        counts = json.loads(path.read_text(encoding="utf-8")).get("counts") if path.exists() else None
+        tenants = len(self.companies)
+        row = self.scenario("r", "review.yml: every role and API member of %d tenants" % tenants, measured, tenants, tenants, 0,
+                            forks=forks, verdicts=counts)
+        say("r    %.2f requests per tenant" % (measured["requests"] / tenants))
+        return row
+
     def _stats_summary(self, measured):
         """Compliance counts from the cw_compliance stats a run printed (onboard.yml writes no report)."""
         counts = {}
@@ -555,6 +567,7 @@ def parse_args(argv=None):
                         help="skip (e), the audit with one module process per tenant")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run (c) this many times per fork count; the best run counts (default 1)")
+    parser.add_argument("--no-review", dest="review", action="store_false", help="skip (r), the security review of the fleet")
     parser.add_argument("--no-plain", dest="plain", action="store_false", help="skip (d), the uri-only audit (most of the run's time)")
     parser.add_argument("--collection", default=str(REPO),
                         help="the checkout of the collection whose playbooks and roles are measured (default: this one)")
@@ -607,6 +620,8 @@ def main(argv=None):
         bench.drifted(chosen)
         if args.per_tenant:
             bench.per_tenant(chosen)
+        if args.review:
+            bench.review(chosen)
     finally:
         sim.stop()
         if args.keep:

@@ -51,6 +51,18 @@ options:
         O(msp.connectwise.cw_integration#module:checklist_dir) option of M(msp.connectwise.cw_integration) does for
         one tenant. Written by this one process, not a task per file. Unset, nothing is written.
     type: path
+  history_dir:
+    description:
+      - Where to keep a snapshot of each tenant whose audit succeeded, C(<history_dir>/<name>/<UTC timestamp>.json)
+        (mode 0600), as M(msp.connectwise.cw_security_review) keeps it (every role's levels, API members and their
+        roles), and report in C(history) what changed since the tenant's previous snapshot.
+      - Costs the settings of the roles the audit did not read (one request each, pageSize 1000). Unset, nothing is
+        kept.
+    type: path
+  retention_days:
+    description: Snapshots older than this are deleted (the newest is always kept).
+    type: int
+    default: 400
   concurrency:
     description:
       - Tenants audited at once, each over its own connection.
@@ -88,9 +100,10 @@ EXAMPLES = r"""
 RETURN = r"""
 tenants:
   description: Tenant name to its result, the same keys as M(msp.connectwise.cw_integration) returns in check mode
-    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings), C(checklists)), and C(checked_at),
-    when the tenant's audit began (UTC); a failed tenant has C(failed), C(msg), C(checked_at) and, for an API error,
-    C(error).
+    (C(integrations), C(manual_steps), C(pending), C(changed), C(api), C(warnings), C(checklists)), C(checked_at),
+    when the tenant's audit began (UTC), and with O(history_dir) C(history) with C(snapshot), C(previous), C(pruned) and
+    C(changes) since the previous snapshot (as RV(msp.connectwise.cw_security_review#module:changes)); a failed
+    tenant has C(failed), C(msg), C(checked_at) and, for an API error, C(error).
   returned: always
   type: dict
   sample:
@@ -140,7 +153,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, api_usage
 from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params, connection_argument_spec
-from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
     INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
 
@@ -168,7 +182,7 @@ def utc_now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def audit(tenant, task, checklist_dir=None):
+def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=400):
     """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
     began = utc_now()
     checked = TENANT.validate(tenant)
@@ -185,6 +199,14 @@ def audit(tenant, task, checklist_dir=None):
                                              settings_writable=tenant["settings_writable"], check_mode=True,
                                              facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
     result.update(warnings=warnings, checked_at=began)
+    if history_dir and not result.get("failed"):
+        try:
+            taken = datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            result["history"] = history.keep(client, history_dir, tenant["name"], taken, retention_days)
+        except (ConnectWiseError, ValueError, OSError) as exc:
+            # The audit stands; the missing evidence is said where the run's warnings are read.
+            result["warnings"].append("history_dir: no snapshot of %s was kept: %s" % (tenant["name"], exc))
+        result["api"] = api_usage(client)
     return result, diff
 
 
@@ -204,6 +226,8 @@ def main():
         tenants={"type": "list", "elements": "dict", "required": True},
         concurrency={"type": "int", "default": 20},
         checklist_dir={"type": "path"},
+        history_dir={"type": "path"},
+        retention_days={"type": "int", "default": history.DEFAULT_RETENTION_DAYS},
         **INTEGRATION_ARGSPEC), supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
@@ -223,10 +247,13 @@ def main():
         module.fail_json(msg="tenants: each name once; repeated: %s" % ", ".join(repeated))
     if module.params["concurrency"] < 1:
         module.fail_json(msg="concurrency: at least 1 (tenants audited at once)")
+    if module.params["retention_days"] < 1:
+        module.fail_json(msg="retention_days: at least 1 (days a snapshot is kept; keep six months of evidence or more)")
     started = utc_now()
     with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
         task = {name: module.params[name] for name in list(CONNECTION_ARGSPEC) + list(INTEGRATION_ARGSPEC)}
-        outcomes = list(pool.map(lambda tenant: audit(tenant, task, module.params["checklist_dir"]), tenants))
+        outcomes = list(pool.map(lambda tenant: audit(tenant, task, module.params["checklist_dir"], module.params["history_dir"],
+                                                      module.params["retention_days"]), tenants))
     results = {name: result for name, (result, _diff) in zip(names, outcomes)}
     result = {
         "changed": any(r["changed"] for r in results.values()),

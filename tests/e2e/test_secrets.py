@@ -152,13 +152,14 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
         "audit": start_book(tmp_path, "audit.yml", inventory=inventory(sim, broken=True), tag="audit", **loud),
         "doctor": start_book(tmp_path, "doctor.yml", inventory=inventory(sim), extra={"cw_probe_settings_write": True},
                              tag="doctor", **loud),
+        "review": start_book(tmp_path, "review.yml", inventory=inventory(sim), tag="review", **loud),
     }
     runs = {name: audit.add(name, finish_book(handle)) for name, handle in handles.items()}
     assert runs["ui pair"].rc == 0 and runs["ui pair"].result("ui pair")["validated"] is True, runs["ui pair"].stdout[-3000:]
     assert "does not authenticate" in runs["ui pair"].result("wrong ui pair")["msg"]
     assert runs["key import"].rc == 0, runs["key import"].stdout[-3000:]
     assert json.loads((credentials / "localhost-topleft.json").read_text())["private_key"] == imported["privateKey"]
-    assert runs["audit"].rc == 2 and runs["doctor"].rc == 0
+    assert runs["audit"].rc == 2 and runs["doctor"].rc == 0 and runs["review"].rc == 0, runs["review"].stdout[-3000:]
     assert "HTTP 401" in runs["audit"].stdout
     report = json.loads((audit.out / "reports" / "audit.json").read_text())
     assert report["tenants"]["broken"]["_error"]["status"] == "error" and "HTTP 401" in report["tenants"]["broken"]["_error"]["message"]
@@ -168,9 +169,9 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     assert run.rc == 0, run.stdout[-3000:]
 
     # The checks would prove nothing without the files they look into.
-    for expected in ("reports/audit.json", "reports/audit.html", "checklists/acme-topleft.md", "tenants/main.yml",
+    for expected in ("reports/audit.json", "reports/audit.html", "reports/review.json", "history/acme", "checklists/acme-topleft.md", "tenants/main.yml",
                      "credentials/localhost-topleft.json", "credentials/acme-cw_kanban.json"):
-        assert (audit.out / expected).is_file(), expected
+        assert (audit.out / expected).exists(), expected
     assert len(audit.issued) >= 4, "expected keys issued for main, acme (2 vendors) and the UI pair"
     kept = audit.check()
     assert sorted(os.path.basename(k) for k in kept) == sorted(p.name for p in credentials.glob("*.json"))

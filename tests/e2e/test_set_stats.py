@@ -11,10 +11,12 @@ stats.custom['_run']); the callback below records exactly that.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 
 import pytest
+import requests
 
 from tests.conftest import REPO
 from tests.unit.test_awx import awx_inject, credential_type
@@ -138,3 +140,30 @@ def test_a_job_without_a_limit_fails_closed_on_the_other_tenants(sim, awx_job):
     assert writes(sim) == []
     assert run.recap()["mspdefault"]["failed"] == 1 and run.recap()[TENANT]["failed"] == 0, run.stdout[-3000:]
     assert set(artifacts["cw_compliance"]) == {TENANT}
+
+
+def test_review_artifacts_are_the_counts_by_severity_and_the_gate_variable_fails_the_job(sim, awx_job, tmp_path):
+    sim.clear_requests()
+    run, artifacts = awx_job("playbooks/review.yml", TENANT)
+    assert run.rc == 0, run.output
+    assert writes(sim) == []
+    empty = {"critical": 0, "high": 0, "medium": 0, "low": 0}
+    assert artifacts == {"cw_review_counts": empty, "cw_review_findings": {TENANT: empty}}
+    [snapshot] = (tmp_path / "cw-output" / TENANT / "history" / TENANT).iterdir()
+    assert PRIVATE not in snapshot.read_text()
+
+    # An integration nobody knows appears: the job reports it, and fails at the severity the template sets.
+    sim.ui_set_levels("Finance", [{"module": "System", "function": "Member Maintenance", "add": "All"}], company=TENANT)
+    token = base64.b64encode(("%s+%s:%s" % (TENANT, PUBLIC, PRIVATE)).encode()).decode()
+    roles = requests.get(sim.url + "/v4_6_release/apis/3.0/system/securityroles", timeout=30,
+                         headers={"Authorization": "Basic " + token, "clientId": CLIENT_ID}).json()
+    finance = next(r["id"] for r in roles if r["name"] == "Finance")
+    requests.post(sim.url + "/v4_6_release/apis/3.0/system/apiMembers", timeout=30,
+                  headers={"Authorization": "Basic " + token, "clientId": CLIENT_ID},
+                  json={"identifier": "Stranger", "name": "Stranger", "securityRole": {"id": finance}}).raise_for_status()
+    run, artifacts = awx_job("playbooks/review.yml", TENANT, extra_vars={"cw_review_fail_on": "high"})
+    assert run.rc == 2, run.output
+    assert artifacts["cw_review_findings"][TENANT] == {"critical": 0, "high": 2, "medium": 1, "low": 0}
+    assert ("2 finding(s) at high or above: %s: API member Stranger is on role Finance, which can escalate (System / Member "
+            "Maintenance); %s: active API member Stranger matches no vendor profile (role Finance)" % (TENANT, TENANT)
+            in run.stdout), run.stdout[-3000:]

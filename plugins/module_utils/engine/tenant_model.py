@@ -97,6 +97,11 @@ VARIABLES = (
       "C(files/profiles) (or to replace one); the profile's schema is that of the shipped ones."),
     V("cw_audit_concurrency", "int", "Tenants audited at once, each over its own connection.", default=20,
       entry_points=("audit",)),
+    V("cw_history_dir", "path", "Folder of the snapshots each audit keeps per tenant (every role's levels, API members "
+      "and their roles), C(<cw_history_dir>/<host>/<UTC timestamp>.json); default C(<cw_output_dir>/history).",
+      entry_points=("audit",), derived="<cw_output_dir>/history"),
+    V("cw_history_retention_days", "int", "Snapshots older than this many days are deleted (the newest is always kept).",
+      default=400, entry_points=("audit",)),
     V("cw_vendor", "str", "The vendor whose member the pair belongs to (a profile name, e.g. C(topleft)).",
       required=True, entry_points=("key_import",)),
     V("cw_key_file", "path", "A vars file encrypted with C(ansible-vault encrypt) holding C(member_public_key) and "
@@ -143,7 +148,7 @@ def resolve(variables, environ):
         values[variable.name] = value
     if not values["cw_output_dir"]:
         values["cw_output_dir"] = environ.get("CW_OUTPUT_DIR") or (environ.get("PWD", "") + "/cw-output")
-    for name, folder in (("cw_credentials_dir", "credentials"), ("cw_checklist_dir", "checklists")):
+    for name, folder in (("cw_credentials_dir", "credentials"), ("cw_checklist_dir", "checklists"), ("cw_history_dir", "history")):
         values[name] = values[name] or "%s/%s" % (values["cw_output_dir"], folder)
     return values
 

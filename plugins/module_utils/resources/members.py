@@ -381,3 +381,8 @@ def summary(member, inactive=None):
     return {"id": member.get("id"), "identifier": member.get("identifier"),
             "inactive": member.get("inactiveFlag", False) if inactive is None else inactive,
             "role": ref_name(member, "securityRole"), "level": ref_name(member, "structureLevel")}
+
+
+def load_people(client):
+    """Every member, full or API, active or not (one list read, pageSize 1000): who holds which role."""
+    return client.cached(("list", MEMBERS), lambda: client.get_all(MEMBERS))

@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Snapshots of a tenant's security over time: what every role grants and which API member holds which role.
+ConnectWise's audit trail records no change to security roles or API members, so these files are the evidence of
+what changed and when. Kept as <history_dir>/<host>/<UTC timestamp>.json (0600, written atomically), pruned after
+retention_days."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import row_levels
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.review import read_roles_and_members
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
+
+STAMP = "%Y%m%dT%H%M%SZ"
+_NAME = re.compile(r"(\d{8}T\d{6}Z)\.json")
+DEFAULT_RETENTION_DAYS = 400
+
+
+def snapshot(tenant, taken_at, roles, settings, api_members):
+    """The tenant's state as a snapshot: roles by name (adminFlag, levels by module and function), API members by
+    identifier (role, inactive). ``taken_at`` is an aware UTC datetime."""
+    shot = {"tenant": tenant, "taken_at": taken_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "roles": {}, "api_members": {}}
+    for role in roles:
+        levels = {}
+        for row in settings.get(role["id"]) or []:
+            levels.setdefault(row["moduleName"], {})[row["moduleFunctionName"]] = row_levels(row)
+        shot["roles"][role["name"]] = {"id": role["id"], "adminFlag": bool(role.get("adminFlag")), "levels": levels}
+    for member in api_members:
+        role = member.get("securityRole") or {}
+        shot["api_members"][member.get("identifier") or "#%s" % member.get("id")] = {
+            "id": member.get("id"), "role": role.get("name") if isinstance(role, dict) else None,
+            "inactive": bool(member.get("inactiveFlag"))}
+    return shot
+
+
+def changes(before, after):
+    """What changed from snapshot ``before`` to ``after`` (None before: nothing to compare, no change), as a list of
+    {"kind", ...}: level (role, module, function, cell, before, after), role_added, role_removed, admin_flag,
+    member_created, member_removed, member_deactivated, member_reactivated, member_moved."""
+    if not before:
+        return []
+    found = []
+    old_roles, new_roles = before.get("roles") or {}, after.get("roles") or {}
+    for name in sorted(set(old_roles) | set(new_roles), key=str.lower):
+        old, new = old_roles.get(name), new_roles.get(name)
+        if old is None or new is None:
+            found.append({"kind": "role_added" if old is None else "role_removed", "role": name})
+            continue
+        if old.get("adminFlag") != new.get("adminFlag"):
+            found.append({"kind": "admin_flag", "role": name, "before": old.get("adminFlag"), "after": new.get("adminFlag")})
+        old_levels, new_levels = old.get("levels") or {}, new.get("levels") or {}
+        for module in sorted(set(old_levels) | set(new_levels)):
+            functions = set(old_levels.get(module) or {}) | set(new_levels.get(module) or {})
+            for function in sorted(functions):
+                was = (old_levels.get(module) or {}).get(function) or {}
+                now = (new_levels.get(module) or {}).get(function) or {}
+                for cell in ("add", "edit", "delete", "inquire"):
+                    if was.get(cell) != now.get(cell):
+                        found.append({"kind": "level", "role": name, "module": module, "function": function, "cell": cell,
+                                      "before": was.get(cell), "after": now.get(cell)})
+    old_members, new_members = before.get("api_members") or {}, after.get("api_members") or {}
+    for name in sorted(set(old_members) | set(new_members), key=str.lower):
+        old, new = old_members.get(name), new_members.get(name)
+        if old is None:
+            found.append({"kind": "member_created", "member": name, "role": new.get("role"), "inactive": new.get("inactive")})
+            continue
+        if new is None:
+            found.append({"kind": "member_removed", "member": name, "role": old.get("role")})
+            continue
+        if old.get("inactive") != new.get("inactive"):
+            found.append({"kind": "member_deactivated" if new.get("inactive") else "member_reactivated", "member": name,
+                          "role": new.get("role")})
+        if (old.get("role") or "").lower() != (new.get("role") or "").lower():
+            found.append({"kind": "member_moved", "member": name, "before": old.get("role"), "after": new.get("role")})
+    return found
+
+
+def change_line(change):
+    """One line for a person: "TopLeft: Companies / Contacts inquire All -> None"."""
+    kind = change["kind"]
+    if kind == "level":
+        return "role %s: %s / %s %s %s -> %s" % (change["role"], change["module"], change["function"], change["cell"],
+                                                 change["before"], change["after"])
+    if kind == "admin_flag":
+        return "role %s: adminFlag %s -> %s" % (change["role"], change["before"], change["after"])
+    if kind in ("role_added", "role_removed"):
+        return "role %s %s" % (change["role"], "added" if kind == "role_added" else "removed")
+    if kind == "member_moved":
+        return "API member %s moved from role %s to %s" % (change["member"], change["before"], change["after"])
+    return "API member %s %s (role %s)" % (change["member"], kind.split("_", 1)[1], change.get("role"))
+
+
+def stamp_of(path):
+    match = _NAME.fullmatch(os.path.basename(path))
+    return datetime.datetime.strptime(match.group(1), STAMP).replace(tzinfo=datetime.timezone.utc) if match else None
+
+
+def snapshots(folder):
+    """The snapshot files of one tenant's folder, oldest first (by the UTC timestamp of their names)."""
+    if not os.path.isdir(folder):
+        return []
+    return [os.path.join(folder, name) for name in sorted(os.listdir(folder)) if _NAME.fullmatch(name)]
+
+
+def tenant_folder(history_dir, host):
+    if not host or "/" in host or host in (".", ".."):
+        raise ValueError("history_dir: the tenant name %r cannot name a folder; give the inventory host name" % host)
+    return os.path.join(history_dir, host)
+
+
+def latest(history_dir, host):
+    """(path, snapshot) of the tenant's newest snapshot, or (None, None)."""
+    found = snapshots(tenant_folder(history_dir, host))
+    if not found:
+        return None, None
+    with open(found[-1], encoding="utf-8") as stream:
+        return found[-1], json.load(stream)
+
+
+def store(history_dir, host, shot, taken_at):
+    """Write the snapshot (0600, atomically; the tenant's folder 0700) and return its path."""
+    folder = tenant_folder(history_dir, host)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    path = os.path.join(folder, taken_at.strftime(STAMP) + ".json")
+    write_atomic(path, json.dumps(shot, indent=2, sort_keys=True) + "\n", prefix=".cw-history-")
+    return path
+
+
+def prune(history_dir, host, retention_days, now, keep=None):
+    """Delete the tenant's snapshots older than ``retention_days`` (by their names' timestamps, not file times, which
+    a copy or a checkout resets); the newest and ``keep`` always stay. Returns the deleted paths."""
+    found = snapshots(tenant_folder(history_dir, host))
+    limit = now - datetime.timedelta(days=retention_days)
+    deleted = []
+    for path in found[:-1]:
+        if path != keep and stamp_of(path) < limit:
+            os.unlink(path)
+            deleted.append(path)
+    return deleted
+
+
+def record(history_dir, host, shot, taken_at, retention_days=DEFAULT_RETENTION_DAYS):
+    """Compare with the newest snapshot, store this one and prune: {"snapshot", "previous", "changes", "pruned"}."""
+    previous_path, previous = latest(history_dir, host)
+    found = changes(previous, shot)
+    path = store(history_dir, host, shot, taken_at)
+    if previous_path == path:  # two runs within one second: the earlier one is replaced, and compared with
+        previous_path = None
+    pruned = prune(history_dir, host, retention_days, taken_at, keep=path)
+    return {"snapshot": path, "previous": previous_path, "changes": found, "pruned": pruned}
+
+
+def keep(client, history_dir, host, taken_at, retention_days=DEFAULT_RETENTION_DAYS):
+    """Read what a snapshot holds (GET only; what the run read already is not read again), record it and return
+    record()'s answer, each change with its tenant and line."""
+    state = read_roles_and_members(client)
+    recorded = record(history_dir, host, snapshot(host, taken_at, state["roles"], state["settings"], state["api_members"]),
+                      taken_at, retention_days)
+    recorded["changes"] = [dict(change, tenant=host, line=change_line(change)) for change in recorded["changes"]]
+    return recorded
