@@ -59,10 +59,12 @@ options:
       - Costs the settings of the roles the audit did not read (one request each, pageSize 1000). Unset, nothing is
         kept.
     type: path
+    version_added: 1.1.0
   retention_days:
     description: Snapshots older than this are deleted (the newest is always kept).
     type: int
     default: 400
+    version_added: 1.1.0
   concurrency:
     description:
       - Tenants audited at once, each over its own connection.

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: cw_security_review
 short_description: Review every security role and API member of many tenants, and keep snapshots of them
-version_added: 1.0.0
+version_added: 1.1.0
 description:
   - Reads every security role (with its settings, one request per role), every API member and every member holding a
     role of each tenant, several tenants at a time in one process, and reports findings, each with its tenant,
