@@ -91,6 +91,11 @@ def finish(module, outcome, allow_pending=False):
     result["api"] = module.api_summary()
     for warning in outcome.warnings:
         module.warn(warning)
-    if outcome.pending and not module.check_mode and not allow_pending:
-        module.fail_json(msg=manual_steps_remain(len(outcome.manual_steps), "for " + outcome.resource), **result)
+    fail_if_pending(module, result, allow_pending, "for " + outcome.resource)
     module.exit_json(**result)
+
+
+def fail_if_pending(module, result, allow_pending, subject, steps="them (see manual_steps)", switch="allow_pending: true"):
+    """The one failure of a run that ends outside check mode with manual steps left (unless they are allowed)."""
+    if result["pending"] and not module.check_mode and not allow_pending:
+        module.fail_json(msg=manual_steps_remain(len(result["manual_steps"]), subject, steps, switch), **result)

@@ -143,7 +143,7 @@ api:
   sample: {requests: 9, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, manual_steps_remain
+from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, fail_if_pending
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
     INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
 
@@ -172,11 +172,9 @@ def main():
         result["diff"] = diff
     name = p["tenant_name"] or module.client.company_id
     result["stats"] = awx_stats({name: result})
-    if result["pending"] and not module.check_mode and not p["allow_pending"]:
-        vendors = ", ".join(item["vendor"] for item in result["integrations"] if item["manual_steps"])
-        steps = "the checklist(s) in %s (%s)" % (p["checklist_dir"], vendors) if p["checklist_dir"] else "them (see manual_steps)"
-        module.fail_json(msg=manual_steps_remain(len(result["manual_steps"]), "on " + name, steps,
-                                                 "allow_pending: true (the roles: cw_fail_on_pending: false)"), **result)
+    vendors = ", ".join(item["vendor"] for item in result["integrations"] if item["manual_steps"])
+    steps = "the checklist(s) in %s (%s)" % (p["checklist_dir"], vendors) if p["checklist_dir"] else "them (see manual_steps)"
+    fail_if_pending(module, result, p["allow_pending"], "on " + name, steps, "allow_pending: true (the roles: cw_fail_on_pending: false)")
     module.exit_json(**result)
 
 

@@ -420,22 +420,27 @@ def refs(level_one="Corporate"):
     return members.References(client, check_mode=False)
 
 
-@pytest.mark.parametrize("a, b, equal", [
-    ("Main Office", "main  office", True),
-    ("Service Tickets \u2013 Dependencies", "Service Ticket - Dependency", True),
-    ("Main Office", "Remote", False),
-    (None, None, True),
-    (None, "", False),
-    ("", None, False),
-    (["Help Desk", "Alerts"], ["alerts", "help desk"], True),
-    (None, [], True),
-    (["Help Desk"], ["Help Desk", "Alerts"], False),
-    (3, 3, True),
-    (3, "3", False),
+@pytest.mark.parametrize("option, a, b, equal", [
+    ("location", "Main Office", "main  office", True),
+    ("department", "Service Tickets \u2013 Dependencies", "Service Ticket - Dependency", True),
+    ("location", "Main Office", "Remote", False),
+    ("location", None, None, True),
+    ("notes", None, "", False),
+    ("notes", "", None, False),
+    ("excluded_boards", ["Help Desk", "Alerts"], ["alerts", "help desk"], True),
+    ("excluded_boards", None, [], True),
+    ("excluded_boards", ["Help Desk"], ["Help Desk", "Alerts"], False),
+    ("level", 3, 3, True),
+    ("level", 3, "3", False),
+    # Text written as given is compared exactly: a change of case, plural or punctuation is a change to write.
+    ("name", "Sync Service", "Sync Services", False),
+    ("name", "TopLeft", "Topleft", False),
+    ("notes", "Notes: A & B", "notes a and b", False),
+    ("email", "ops@example.com", "ops@example.com", True),
 ], ids=["spacing-case", "dash-plural", "other", "both-none", "none-empty", "empty-none", "list-order", "none-empty-list",
-        "list-longer", "ints", "int-text"])
-def test_same_compares_names_folded_and_lists_as_sets(a, b, equal):
-    assert members.same(a, b) is equal
+        "list-longer", "ints", "int-text", "name-plural", "name-case", "notes-punctuation", "email-equal"])
+def test_same_compares_tenant_names_folded_text_exactly_and_lists_as_sets(option, a, b, equal):
+    assert members.same(option, a, b) is equal
 
 
 def test_desired_names_every_option_and_defaults_the_level_to_level_one():

@@ -89,7 +89,15 @@ def test_a_value_that_is_not_a_boolean_names_its_variable():
     ({"cw_vendors": ["topleft", "mobius", "topleft"]},
      ["cw_vendors: topleft listed more than once; list each vendor once: [topleft, mobius]"]),
     ({"cw_vendors": ["topleft"], "cw_vendor_overrides": {"topleft": {"purgee": True}}},
-     ["cw_vendor_overrides must be a mapping of vendor -> mapping whose keys are", "unknown: purgee"]),
+     ["cw_vendor_overrides must be a mapping of vendor -> mapping whose keys are", "unknown: purgee (under topleft)"]),
+    # A typo in a vendor's name would leave its overrides unapplied without a word; another known vendor's are kept.
+    ({"cw_vendors": ["topleft"], "cw_vendor_overrides": {"top_left": {"purge": True}}},
+     ["cw_vendor_overrides: top_left is not a known vendor, so its overrides would never apply; known vendors: mobius, "
+      "timesanity, topleft"]),
+    ({"cw_vendors": ["topleft"], "cw_vendor_overrides": {"topleft": {"member": {"levle": "Corporate"}}}},
+     ["cw_vendor_overrides.topleft.member: unknown key(s) levle; use identifier, name, email, level"]),
+    ({"cw_vendors": ["topleft"], "cw_vendor_overrides": {"topleft": {"key": {"sorce": "ui"}}}},
+     ["cw_vendor_overrides.topleft.key: unknown key(s) sorce; use source, dest"]),
     ({"cw_vendors": ["topleft"], "cw_vendor_overrides": ["topleft"]}, ["cw_vendor_overrides must be a mapping"]),
     ({"cw_vendors": ["topleft"], "cw_vendor_overrides": {"topleft": "TL"}}, ["cw_vendor_overrides must be a mapping"]),
     ({"cw_vendors": ["topleft"], "cw_vendor_overrides": {"topleft": {"member": "X"}}},
@@ -179,9 +187,10 @@ def test_the_role_argument_spec_is_the_declaration():
 def test_every_item_a_variable_fills_is_one_the_engine_takes():
     """A new member or key variable is one entry in VARIABLES and a field the engine already takes."""
     from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import MEMBER_OPTIONS
-    from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import INTEGRATION_OPTIONS, KEY_KEYS
+    from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import INTEGRATION_OPTIONS
+    from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 
     for variable in (v for v in VARIABLES if v.item):
         part, _dot, key = variable.item.partition(".")
         assert part in INTEGRATION_OPTIONS, variable.name
-        assert not key or key in {"member": MEMBER_OPTIONS, "key": KEY_KEYS}[part], variable.name
+        assert not key or key in {"member": MEMBER_OPTIONS, "key": KEY_OPTIONS}[part], variable.name

@@ -11,6 +11,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.engine import chec
 from ansible_collections.msp.connectwise.plugins.module_utils.api.client import api_usage
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import MEMBER_OPTIONS, converge_integration, prevalidate
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import LEVEL_ONE
 
 # The options of one integration item (cw_integration's integrations, cw_fleet_audit's tenants[].integrations).
@@ -27,8 +28,6 @@ INTEGRATION_OPTIONS = {
 }
 # What doctor.yml records of a tenant (cw-output/tenants/<host>.yml) so that later runs need not read it again.
 TENANT_FACTS_OPTION = {"type": "dict", "options": {"codebase": {"type": "str"}, "level1_name": {"type": "str"}}}
-KEY_KEYS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description", "vault_password",
-            "handback")
 
 
 def item_secrets(items):
@@ -41,7 +40,7 @@ def item_secrets(items):
 def check_overrides(items):
     problems = []
     for position, item in enumerate(items):
-        for name, allowed in (("member", MEMBER_OPTIONS), ("key", KEY_KEYS)):
+        for name, allowed in (("member", MEMBER_OPTIONS), ("key", KEY_OPTIONS)):
             unknown = sorted(set(item.get(name) or {}) - set(allowed))
             if unknown:
                 problems.append("integrations[%d].%s: unknown key(s) %s; use %s" % (position, name, ", ".join(unknown), ", ".join(allowed)))

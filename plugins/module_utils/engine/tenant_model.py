@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import shlex
 
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS, MEMBER_OPTIONS
 
 HOW = "in an inventory cw_vendors: [topleft], on the command line -e '{\"cw_vendors\": [\"topleft\"]}'"
 HANDBACK = ("run: ansible-playbook msp.connectwise.key_import%s -e cw_vendor=%s (it asks for both keys, checks them as the "
@@ -157,16 +158,29 @@ def check_vendors(vendors, overrides, known, host):
     """The checks of cw_vendors, cw_vendor_overrides and the host name, each message naming the field and the fix."""
     if isinstance(vendors, (str, bytes)) or not isinstance(vendors, (list, tuple)) or not all(isinstance(v, str) for v in vendors):
         raise ValueError("cw_vendors must be a list of vendor names (%s)." % HOW)
-    unknown_keys = sorted({key for extra in overrides.values() if isinstance(extra, dict) for key in extra} - set(OVERRIDE_KEYS)) \
-        if isinstance(overrides, dict) else []
-    if not isinstance(overrides, dict) or not all(isinstance(extra, dict) for extra in overrides.values()) or unknown_keys:
-        raise ValueError("cw_vendor_overrides must be a mapping of vendor -> mapping whose keys are %s%s." % (
-            ", ".join(OVERRIDE_KEYS), "; unknown: " + ", ".join(unknown_keys) if unknown_keys else ""))
+    if not isinstance(overrides, dict) or not all(isinstance(extra, dict) for extra in overrides.values()):
+        raise ValueError("cw_vendor_overrides must be a mapping of vendor -> mapping whose keys are %s." % ", ".join(OVERRIDE_KEYS))
+    unknown_keys = ["%s (under %s)" % (key, vendor) for vendor, extra in overrides.items() for key in extra if key not in OVERRIDE_KEYS]
+    if unknown_keys:
+        raise ValueError("cw_vendor_overrides must be a mapping of vendor -> mapping whose keys are %s; unknown: %s."
+                         % (", ".join(OVERRIDE_KEYS), ", ".join(unknown_keys)))
     for vendor, extra in overrides.items():
-        for name in ("member", "key"):
-            if extra.get(name) is not None and not isinstance(extra[name], dict):
+        for name, allowed in (("member", MEMBER_OPTIONS), ("key", KEY_OPTIONS)):
+            if extra.get(name) is None:
+                continue
+            if not isinstance(extra[name], dict):
                 raise ValueError("cw_vendor_overrides.%s.%s must be a mapping (e.g. {%s: {...}})" % (vendor, name, name))
+            unknown = sorted(set(extra[name]) - set(allowed))
+            if unknown:
+                raise ValueError("cw_vendor_overrides.%s.%s: unknown key(s) %s; use %s"
+                                 % (vendor, name, ", ".join(unknown), ", ".join(allowed)))
     tail = "known vendors: %s. To add one, add files/profiles/<vendor>.yml (see docs/vendors.md)." % ", ".join(known)
+    # Overrides of a vendor not in this run are kept for the runs that name it (one inventory, several playbooks); of
+    # a vendor no profile names they are a typo, which would leave them unapplied without a word.
+    strangers = [vendor for vendor in overrides if vendor not in known]
+    if strangers:
+        raise ValueError("cw_vendor_overrides: %s is not a known vendor, so its overrides would never apply; %s"
+                         % (", ".join(strangers), tail))
     if not vendors:
         raise ValueError("cw_vendors is empty: name the vendors to act on (%s); %s" % (HOW, tail))
     unknown = [vendor for vendor in vendors if vendor not in known]

@@ -32,6 +32,9 @@ from ansible_collections.msp.connectwise.plugins.module_utils.storage.vault impo
 
 TOKENS = "/system/members/%s/tokens"
 SOURCES = ("auto", "token", "ui")
+# What an integration's key may hold (any other key is refused).
+KEY_OPTIONS = ("source", "dest", "member_public_key", "member_private_key", "rotate", "description", "vault_password",
+               "handback")
 KINDS = ("permanent", "token")
 # A key that expires sooner than this is reported (a warning), so that it is replaced before the integration stops.
 EXPIRY_WARNING = datetime.timedelta(days=14)

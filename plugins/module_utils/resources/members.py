@@ -259,12 +259,17 @@ def listed_names(params, member, refs):
     return found
 
 
-def same(a, b):
+def same(option, a, b):
+    """Whether the member already holds the wanted value. Names of records resolved on the tenant compare folded, as
+    the tenant's names are matched; text written as given (name, e-mail, notes) compares exactly, so that a change of
+    case or punctuation is written."""
     if isinstance(a, list) or isinstance(b, list):
         return sorted(fold(x) for x in a or []) == sorted(fold(x) for x in b or [])
     if a is None or b is None:
         return a == b
-    return fold(a) == fold(b) if isinstance(a, str) and isinstance(b, str) else a == b
+    if option in REFERENCES and isinstance(a, str) and isinstance(b, str):
+        return fold(a) == fold(b)
+    return a == b
 
 
 def converge_member(client, params, check_mode):
@@ -318,7 +323,7 @@ def converge_member(client, params, check_mode):
     if member.get("inactiveFlag"):
         operations.append({"op": "replace", "path": "inactiveFlag", "value": False})
     for option, value in wanted.items():
-        if value is None or same(before.get(option), value):
+        if value is None or same(option, before.get(option), value):
             continue
         operations.extend(patch_ops(option, value, refs))
     if operations:
