@@ -422,11 +422,17 @@ def roles_lines(collection):
     return {"lines": lines, "files": files}
 
 
+def commit_of(checkout):
+    """The measured checkout as its commit (a path of this machine would mean nothing elsewhere)."""
+    found = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    return found.stdout.strip() or "unknown commit"
+
+
 def design(args, rows):
     """The three design figures: roles lines, tasks per host of audit.yml in (c) and the fleet audit's wall time."""
     c_best = best(rows, "c")
     per_host = (c_best or {}).get("per_host") or {}
-    return {"collection": str(args.collection), "roles": roles_lines(args.collection),
+    return {"collection": commit_of(args.collection), "roles": roles_lines(args.collection),
             "audit_tasks_per_host": {k: per_host.get(k) for k in ("hosts", "min", "max", "mean", "skipped_mean", "run_once")},
             "audit_tasks_of_a_host": per_host.get("tasks_of_a_host"), "audit_run_once_tasks": per_host.get("run_once_tasks"),
             "fleet_audit_wall_s": c_best["wall_s"] if c_best else None, "fleet_audit_forks": c_best["forks"] if c_best else None,

@@ -10,6 +10,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.msp.connectwise.plugins.module_utils.api.client import (
     HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ConnectWiseClient, api_usage)
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import item_secrets
 
 # These environment variable names are a contract: the AWX credential type injects exactly them.
 CONNECTION_ARGSPEC = {
@@ -99,3 +100,26 @@ def fail_if_pending(module, result, allow_pending, subject, steps="them (see man
     """The one failure of a run that ends outside check mode with manual steps left (unless they are allowed)."""
     if result["pending"] and not module.check_mode and not allow_pending:
         module.fail_json(msg=manual_steps_remain(len(result["manual_steps"]), subject, steps, switch), **result)
+
+
+def check_fleet(module, tenants, doing, extra_items=()):
+    """What a module over many tenants checks before its first request: every tenant's keys masked, before anything can
+    show them; each tenant named, once; a usable concurrency and retention. ``doing``: what the tenants undergo at once.
+    Returns the tenants' names, in order."""
+    module.no_log_values.update(item_secrets(list(extra_items)))
+    for tenant in tenants:
+        module.no_log_values.update(str(tenant[name]) for name in ("public_key", "private_key") if tenant.get(name))
+        items = tenant.get("integrations")
+        module.no_log_values.update(item_secrets([i for i in items if isinstance(i, dict)] if isinstance(items, list) else []))
+    names = [tenant.get("name") for tenant in tenants]
+    if not all(isinstance(name, str) and name for name in names):
+        module.fail_json(msg="tenants: each tenant needs its name (the inventory host name); missing in tenants[%d]"
+                         % [isinstance(name, str) and bool(name) for name in names].index(False))
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        module.fail_json(msg="tenants: each name once; repeated: %s" % ", ".join(repeated))
+    if module.params["concurrency"] < 1:
+        module.fail_json(msg="concurrency: at least 1 (tenants %s at once)" % doing)
+    if module.params["retention_days"] < 1:
+        module.fail_json(msg="retention_days: at least 1 (days a snapshot is kept; keep six months of evidence or more)")
+    return names

@@ -154,11 +154,12 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, api_usage
-from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params, connection_argument_spec
+from ansible_collections.msp.connectwise.plugins.module_utils.module import (
+    CONNECTION_ARGSPEC, check_fleet, client_from_params, connection_argument_spec)
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
-    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
+    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant)
 
 # The options a tenant may set for itself (all of the task's but tenants, concurrency and checklist_dir): typed, with
 # no default and no CW_* fallback, since what it does not set is the task's.
@@ -234,23 +235,7 @@ def main():
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
     tenants = module.params["tenants"]
-    # A tenant's keys are typed by its own audit: masked here, before anything can show them.
-    module.no_log_values.update(item_secrets(module.params["integrations"] or []))
-    for tenant in tenants:
-        module.no_log_values.update(str(tenant[name]) for name in ("public_key", "private_key") if tenant.get(name))
-        items = tenant.get("integrations")
-        module.no_log_values.update(item_secrets([i for i in items if isinstance(i, dict)] if isinstance(items, list) else []))
-    names = [tenant.get("name") for tenant in tenants]
-    if not all(isinstance(name, str) and name for name in names):
-        module.fail_json(msg="tenants: each tenant needs its name (the inventory host name); missing in tenants[%d]"
-                         % [isinstance(name, str) and bool(name) for name in names].index(False))
-    repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
-        module.fail_json(msg="tenants: each name once; repeated: %s" % ", ".join(repeated))
-    if module.params["concurrency"] < 1:
-        module.fail_json(msg="concurrency: at least 1 (tenants audited at once)")
-    if module.params["retention_days"] < 1:
-        module.fail_json(msg="retention_days: at least 1 (days a snapshot is kept; keep six months of evidence or more)")
+    names = check_fleet(module, tenants, "audited", module.params["integrations"] or [])
     started = utc_now()
     with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
         task = {name: module.params[name] for name in list(CONNECTION_ARGSPEC) + list(INTEGRATION_ARGSPEC)}

@@ -13,7 +13,7 @@ from tests.conftest import REPO
 
 PROFILES = {name: {"vendor": name, "role": {"name": name.title()}, "member": {"identifier": name.title()}}
             for name in ("topleft", "mobius", "timesanity")}
-ENV = {"PWD": "/work", "CW_COMPANY_ID": "acme"}
+ENV = {"PWD": "/srv/ansible", "CW_COMPANY_ID": "acme"}
 
 
 def build(variables, records=None, host="acme", sources=None, environ=None):
@@ -36,7 +36,7 @@ def test_one_vendor_takes_the_flat_variables():
     assert got["profile"] is PROFILES["topleft"]
     assert got["role_name"] == "TL" and got["member"]["level"] == "Corporate" and got["member"]["identifier"] is None
     assert got["purge"] is True and got["include_optional"] is False and got["include_temporary"] is True
-    assert got["key"] == {"source": "auto", "dest": "/work/cw-output/credentials/acme-topleft.json",
+    assert got["key"] == {"source": "auto", "dest": "/srv/ansible/cw-output/credentials/acme-topleft.json",
                           "handback": got["key"]["handback"]}
 
 
@@ -121,7 +121,7 @@ def test_the_override_keys_are_those_of_an_integration_item():
 
 
 def test_recorded_facts_are_used_for_their_company_only():
-    path = "/work/cw-output/tenants/acme.yml"
+    path = "/srv/ansible/cw-output/tenants/acme.yml"
     record = {path: {"cw_company_id": "ACME", "cw_codebase": "v2025_1/", "cw_level1_name": "Corporate",
                      "cw_settings_writable": False}}
     tenant = build({"cw_vendors": ["topleft"]}, records=record)["tenant"]
@@ -132,7 +132,7 @@ def test_recorded_facts_are_used_for_their_company_only():
     # Recorded for another company under the same host name (localhost with other CW_* variables): not this one's.
     other = build({"cw_vendors": ["topleft"], "cw_company_id": "globex"}, records=record)["tenant"]
     assert other["tenant_facts"] == {"codebase": None, "level1_name": None} and other["settings_writable"] is None
-    assert build({"cw_vendors": ["topleft"]}, records=record, environ={"PWD": "/work", "CW_COMPANY_ID": "x"})["tenant"][
+    assert build({"cw_vendors": ["topleft"]}, records=record, environ={"PWD": "/srv/ansible", "CW_COMPANY_ID": "x"})["tenant"][
         "tenant_facts"]["codebase"] is None
     # The record is under cw_output_dir.
     moved = build({"cw_vendors": ["topleft"], "cw_output_dir": "/out"}, records={"/out/tenants/acme.yml": record[path]})
@@ -142,7 +142,7 @@ def test_recorded_facts_are_used_for_their_company_only():
 
 def test_the_output_folder_defaults_to_the_environment():
     assert build({"cw_vendors": ["topleft"]}, environ={"CW_OUTPUT_DIR": "/srv/cw"})["vars"]["cw_output_dir"] == "/srv/cw"
-    assert build({"cw_vendors": ["topleft"]})["vars"]["cw_output_dir"] == "/work/cw-output"
+    assert build({"cw_vendors": ["topleft"]})["vars"]["cw_output_dir"] == "/srv/ansible/cw-output"
 
 
 def test_handback_names_the_inventory_and_the_host_when_there_is_one():
