@@ -14,24 +14,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.engine import inte
 from ansible_collections.msp.connectwise.plugins.module_utils.resources import members, permissions, tables
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import key_status
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
-
-
-class Lists:
-    """Stands in for the client of one run: the lists a planner reads (by path), served through the run's cache."""
-
-    def __init__(self, lists=None, cache=None):
-        self.lists = dict(lists or {})
-        self.cache = dict(cache or {})
-        self.reads = []
-
-    def cached(self, key, read):
-        if key not in self.cache:
-            self.cache[key] = read()
-        return self.cache[key]
-
-    def get_all(self, path, *conditions):
-        self.reads.append(path)
-        return [dict(record) for record in self.lists[path]]
+from tests.unit.fake_client import Lists
 
 
 def setting(row_id, module, function, sort=1, add="None", edit="None", delete="None", inquire="None"):

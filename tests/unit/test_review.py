@@ -8,6 +8,7 @@ import os
 import stat
 
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import history, review
+from tests.unit.fake_client import Lists
 
 NOW = datetime.datetime(2026, 6, 2, 3, 0, 4, tzinfo=datetime.timezone.utc)
 
@@ -181,24 +182,6 @@ def test_a_tenant_name_never_leaves_the_history_folder(tmp_path):
             assert "history_dir" in str(exc)
         else:
             raise AssertionError(name)
-
-
-class Lists:
-    """Stands in for a run's client: lists by path, served through the run's cache, every read recorded."""
-
-    def __init__(self, lists, cache=None):
-        self.lists = lists
-        self.cache = dict(cache or {})
-        self.reads = []
-
-    def cached(self, key, read):
-        if key not in self.cache:
-            self.cache[key] = read()
-        return self.cache[key]
-
-    def get_all(self, path, *conditions):
-        self.reads.append(path)
-        return [dict(record) for record in self.lists[path]]
 
 
 def test_keep_reads_only_what_the_run_has_not_read_and_records_the_changes(tmp_path):
