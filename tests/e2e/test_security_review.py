@@ -7,9 +7,14 @@ import json
 import os
 import stat
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
+
 from .capture_tenant import api
 from .conftest import tenant_env
-from .helpers import parse_report, text, writes
+from .helpers import administer, parse_report, text, writes
+
+# As this tenant names them (the profile asks for "Project / Project Boards" and "Service / Service Boards").
+TIMESANITY_TABLES = ["General / Auto Sync", "Project / Project Board", "Service / Service Board"]
 
 
 def build(sim):
@@ -135,6 +140,69 @@ def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, bo
     assert review.rc == 0, review.output
     report = json.loads((tmp_path / "out" / "reports" / "review.json").read_text())
     assert report["changes"] == [] and report["tenants"]["localhost"]["previous"] is not None
+
+
+def test_the_audit_records_the_table_setup_list_it_verified_as_the_member_and_compares_only_verified_lists(sim, book, tmp_path):
+    """Against our own simulator (consistency): an audit that holds TimeSanity's member key records the role's Table
+    Setup list as that member read it, every other role as not verified; a review in between (which verifies nothing)
+    says the verification is missing instead of reporting the items removed; the next audit reports the table an
+    administrator took away, compared with the list verified last. No snapshot holds a key; no run writes."""
+    env, tokens = tenant_env(sim), {"cw_key_source": "token"}
+    onboard = book("onboard_timesanity.yml", env=env, extra=tokens, tag="onboard1")
+    assert onboard.rc == 2 and "manual step(s) remain" in onboard.stdout, onboard.stdout[-3000:]
+    administer(sim, sim.company, sorted((tmp_path / "out" / "checklists").glob("*.md")), tmp_path / "ui-keys")
+    onboard = book("onboard_timesanity.yml", env=env, extra=tokens, tag="onboard2")
+    assert onboard.rc == 0, onboard.stdout[-3000:]
+    held = json.loads((tmp_path / "out" / "credentials" / "localhost-timesanity.json").read_text())
+    secrets = [held["public_key"], held["private_key"], sim.public_key, sim.private_key]
+    folder = tmp_path / "out" / "history" / "localhost"
+    audit_vars = dict(tokens, cw_vendors=["timesanity"])
+
+    sim.clear_requests()
+    audit = book("audit.yml", env=env, extra=audit_vars, tag="audit1")
+    assert audit.rc == 0, audit.stdout[-3000:]
+    assert writes(sim) == []
+    [first] = sorted(folder.iterdir())
+    shot = json.loads(first.read_text())
+    tables = shot["roles"]["TimeSanity"]["table_setup"]
+    assert tables == {"verified": True, "how": "verified as member timesanity", "member": "timesanity",
+                      "at": tables["at"], "items": TIMESANITY_TABLES}
+    assert shot["taken_at"] <= tables["at"] <= json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())["generated"]
+    # The stock roles allow tables too (Technician, Finance): not read as any of their members, they say so.
+    assert {name: role["table_setup"] for name, role in shot["roles"].items() if name != "TimeSanity"} == dict.fromkeys(
+        ["Admin", "Technician", "Finance"], {"verified": False, "how": history.NOT_VERIFIED, "last_verified": None})
+
+    # An administrator takes a table away; the review cannot see it and says so.
+    sim.ui_set_customize("TimeSanity", "SystemTableSetup", TIMESANITY_TABLES[1:])
+    sim.clear_requests()
+    review = book("review.yml", env=env, tag="review")
+    assert review.rc == 0, review.output
+    assert writes(sim) == []
+    assert json.loads((tmp_path / "out" / "reports" / "review.json").read_text())["changes"] == [
+        {"tenant": "localhost", "kind": "table_setup_unverified", "role": "TimeSanity", "member": "timesanity",
+         "at": tables["at"], "line": "role TimeSanity: Table Setup not verified by this run (last verified as member "
+                                     "timesanity at %s); a change since then would not show" % tables["at"]}]
+    reviewed = json.loads(sorted(folder.iterdir())[-1].read_text())["roles"]["TimeSanity"]["table_setup"]
+    assert reviewed == {"verified": False, "how": history.NOT_VERIFIED,
+                        "last_verified": {"member": "timesanity", "at": tables["at"], "items": TIMESANITY_TABLES}}
+
+    sim.clear_requests()
+    audit = book("audit.yml", env=env, extra=audit_vars, tag="audit2")
+    assert audit.rc == 0, audit.stdout[-3000:]
+    assert writes(sim) == []
+    snapshots = sorted(folder.iterdir())
+    assert len(snapshots) == 3
+    now = json.loads(snapshots[-1].read_text())["roles"]["TimeSanity"]["table_setup"]
+    assert (now["verified"], now["items"]) == (True, TIMESANITY_TABLES[1:])
+    assert json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())["changes"] == [
+        {"tenant": "localhost", "kind": "table_removed", "role": "TimeSanity", "table": "General / Auto Sync",
+         "member": "timesanity", "at": now["at"], "since": tables["at"],
+         "line": "role TimeSanity: Table Setup item General / Auto Sync removed (verified as member timesanity, against "
+                 "the list verified %s)" % tables["at"]}]
+    for path in snapshots:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        written = path.read_text()
+        assert [secret for secret in secrets if secret in written] == []
 
 
 def test_a_misspelt_gate_fails_before_any_request(sim, book):
