@@ -56,6 +56,9 @@ options:
       - Where to keep a snapshot of each tenant whose audit succeeded, C(<history_dir>/<name>/<UTC timestamp>.json)
         (mode 0600), as M(msp.connectwise.cw_security_review) keeps it (every role's levels, API members and their
         roles), and report in C(history) what changed since the tenant's previous snapshot.
+      - The snapshot also holds the Table Setup list of each role whose list the audit read as an integration's member
+        holding that role (with the member's key, the only way to read it), with that member and when; every other
+        role's list is recorded as not verified.
       - Costs the settings of the roles the audit did not read (one request each, pageSize 1000). Unset, nothing is
         kept.
     type: path

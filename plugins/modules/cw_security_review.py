@@ -22,6 +22,9 @@ description:
     C(key_expiring))."
   - With O(history_dir), stores a snapshot per tenant (every role's levels, API members and their roles) and reports
     what changed since the tenant's previous snapshot.
+  - The review reads no role's Table Setup list (only a member holding the role can, with its own key). Its snapshots
+    record every list as not verified, carrying the one an audit verified last, and its changes say where a list was
+    verified before and is not now (C(table_setup_unverified)) rather than report its items removed.
   - Read-only whatever the play's mode. Only GET requests are sent; nothing is written to any tenant.
   - One tenant's failure is that tenant's result; the task fails only on bad arguments, or with O(fail_on).
 author:
@@ -121,10 +124,15 @@ findings:
   type: list
   elements: dict
 changes:
-  description: Every tenant's changes since its previous snapshot (with O(history_dir)), each with its C(tenant),
-    C(kind) (C(level), C(admin_flag), C(role_added), C(role_removed), C(member_created), C(member_removed),
-    C(member_deactivated), C(member_reactivated), C(member_moved)), what it names (C(role), C(module), C(function),
-    C(cell), C(member)), C(before) and C(after) where a value changed, and a one-line C(line).
+  description:
+    - Every tenant's changes since its previous snapshot (with O(history_dir)), each with its C(tenant), C(kind)
+      (C(level), C(admin_flag), C(role_added), C(role_removed), C(table_added), C(table_removed),
+      C(table_setup_verified), C(table_setup_unverified), C(member_created), C(member_removed), C(member_deactivated),
+      C(member_reactivated), C(member_moved)), what it names (C(role), C(module), C(function), C(cell), C(table),
+      C(member)), C(before) and C(after) where a value changed, and a one-line C(line).
+    - Table Setup items are compared only between two lists verified as a member holding the role (C(table_added),
+      C(table_removed), with C(since), when the older list was verified); a list verified for the first time is
+      C(table_setup_verified) with its C(items), one no longer verified C(table_setup_unverified).
   returned: always
   type: list
   elements: dict

@@ -42,10 +42,28 @@ def administer(sim, company, checklists, keys_dir):
                     str(keys_dir), "apply"] + [str(c) for c in checklists], cwd=REPO, check=True, capture_output=True)
 
 
-# The HTML audit report (playbooks/templates/audit.html.j2) is well-formed XML as well as HTML.
+# The HTML reports (playbooks/templates/audit.html.j2, review.html.j2) are well-formed XML as well as HTML.
 def parse_report(html):
     """A strict parser: an unclosed or misnested element, an unknown entity or an unquoted attribute fails here."""
     return ET.fromstring(html)
+
+
+# Elements a browser never lets sit inside a <p> (it closes the paragraph before them).
+BLOCKS = {"div", "ul", "ol", "table", "details", "section", "article", "h1", "h2", "h3", "h4", "p", "dl", "pre"}
+
+
+def moved_by_browsers(root):
+    """What a browser's HTML parser would place elsewhere than this strict parse does, so that the page people see has
+    another structure than the one the tests read: a block element inside a <p> (the paragraph is closed before it), a
+    <tr> straight inside a <table> (a <tbody> is put around it), a link inside a link (the outer one is closed)."""
+    found = []
+    for paragraph in root.iter("p"):
+        found += ["<%s> inside <p> %r" % (e.tag, text(paragraph)[:40]) for e in paragraph.iter() if e.tag in BLOCKS and e is not paragraph]
+    for table in root.iter("table"):
+        found += ["<tr> straight inside <table>" for e in table if e.tag == "tr"]
+    for link in root.iter("a"):
+        found += ["<a> inside <a> %r" % text(link)[:40] for e in link.iter("a") if e is not link]
+    return found
 
 
 def text(element):

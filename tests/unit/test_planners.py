@@ -541,6 +541,26 @@ def test_items_that_match_no_screen_leave_a_missing_table_unverified_not_drift()
     assert not result.drifted
 
 
+def test_a_list_read_as_the_named_member_is_kept_for_the_run_and_nothing_else_is():
+    """The run keeps what the member read (for its snapshot): the role's whole list, the member and when, never the pair."""
+    before = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    client = table_client(["101", "104"])
+    tables.converge_tables(client, "TopLeft", ["Service / Service Board"], member_keys=PAIR, member="TopLeft")
+    after = datetime.datetime.now(datetime.timezone.utc)
+    kept = tables.verified_lists(client)
+    assert list(kept) == ["TopLeft"]
+    assert (kept["TopLeft"]["member"], kept["TopLeft"]["items"]) == ("TopLeft", ["Company / Team Role", "Service / Service Board"])
+    at = datetime.datetime.strptime(kept["TopLeft"]["at"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
+    assert before <= at <= after
+    assert PAIR[0] not in str(kept) and PAIR[1] not in str(kept)
+    # Without the member's keys nothing is read, and without its name (cw_table_access) nothing is kept.
+    unkeyed = table_client()
+    tables.converge_tables(unkeyed, "TopLeft", ["Service / Service Board"])
+    unnamed = table_client(["101"])
+    tables.converge_tables(unnamed, "TopLeft", ["Service / Service Board"], member_keys=PAIR)
+    assert tables.verified_lists(unkeyed) == tables.verified_lists(unnamed) == {}
+
+
 def test_purge_with_no_tables_is_refused_before_any_read():
     client = Lists()
     with pytest.raises(ValueError) as raised:

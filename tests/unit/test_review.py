@@ -8,6 +8,7 @@ import os
 import stat
 
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import history, review
+from ansible_collections.msp.connectwise.plugins.module_utils.resources import tables
 from tests.unit.fake_client import Lists
 
 NOW = datetime.datetime(2026, 6, 2, 3, 0, 4, tzinfo=datetime.timezone.utc)
@@ -200,3 +201,120 @@ def test_keep_reads_only_what_the_run_has_not_read_and_records_the_changes(tmp_p
     assert again["changes"] == [{"kind": "level", "role": "Desk", "module": "Service Desk", "function": "Service Tickets",
                                  "cell": "add", "before": "None", "after": "My", "tenant": "acme",
                                  "line": "role Desk: Service Desk / Service Tickets add None -> My"}]
+
+
+# -- Table Setup lists in the snapshots ---------------------------------------------------------------------------------
+
+T1, T2, T3 = "2026-06-01T03:00:02Z", "2026-06-02T03:00:02Z", "2026-06-03T03:00:02Z"
+BOARD, TAX, TEAM = "Service / Service Board", "Finance / Tax Code", "Company / Team Role"
+
+
+def verified(at, *items, member="AcmeSync"):
+    """A Table Setup list as the run read it as ``member`` (what tables.verified_lists gives for a role)."""
+    return {"member": member, "at": at, "items": list(items)}
+
+
+def shot_with(tables=None, previous=None):
+    """The tenant's snapshot with these verified lists, carrying the last verified ones of ``previous`` as record() does."""
+    roles, settings, api_members, _people = tenant_data()
+    return history.carry_verified(previous, history.snapshot("acme", NOW, roles, settings, api_members, tables))
+
+
+def test_a_snapshot_records_each_verified_table_setup_list_and_says_not_verified_for_every_other_role():
+    shot = shot_with({"acme": verified(T1, BOARD, TAX), "Desk": verified(T1, member="Mystery")})
+    # Matched to the role whatever the case of its name; the items sorted.
+    assert shot["roles"]["Acme"]["table_setup"] == {"verified": True, "how": "verified as member AcmeSync",
+                                                    "member": "AcmeSync", "at": T1, "items": [TAX, BOARD]}
+    # Verified with no item is a list that allows nothing; not verified has no list at all.
+    assert shot["roles"]["Desk"]["table_setup"] == {"verified": True, "how": "verified as member Mystery", "member": "Mystery",
+                                                    "at": T1, "items": []}
+    for name in ("Admin", "RoleEditors", "Onboarders"):
+        assert shot["roles"][name]["table_setup"] == {"verified": False, "how": history.NOT_VERIFIED, "last_verified": None}
+    assert history.NOT_VERIFIED.startswith("not verified: ")
+
+
+def test_table_setup_items_are_compared_only_between_two_verified_lists():
+    first = shot_with({"Acme": verified(T1, BOARD, TAX)})
+    second = shot_with({"Acme": verified(T2, TAX, TEAM)}, first)
+    found = history.changes(first, second)
+    assert found == [
+        {"kind": "table_removed", "role": "Acme", "table": BOARD, "member": "AcmeSync", "at": T2, "since": T1},
+        {"kind": "table_added", "role": "Acme", "table": TEAM, "member": "AcmeSync", "at": T2, "since": T1}]
+    assert [history.change_line(c) for c in found] == [
+        "role Acme: Table Setup item Service / Service Board removed (verified as member AcmeSync, against the list "
+        "verified 2026-06-01T03:00:02Z)",
+        "role Acme: Table Setup item Company / Team Role added (verified as member AcmeSync, against the list "
+        "verified 2026-06-01T03:00:02Z)"]
+    assert history.changes(second, shot_with({"Acme": verified(T3, TEAM, TAX)}, second)) == []
+
+    # A run that does not verify (a review): the loss is said once, never an item removed; the list verified last
+    # travels in the snapshot, marked as such.
+    lost = shot_with(None, second)
+    assert lost["roles"]["Acme"]["table_setup"] == {"verified": False, "how": history.NOT_VERIFIED,
+                                                    "last_verified": {"member": "AcmeSync", "at": T2, "items": [TEAM, TAX]}}
+    assert history.changes(second, lost) == [{"kind": "table_setup_unverified", "role": "Acme", "member": "AcmeSync", "at": T2}]
+    assert history.change_line(history.changes(second, lost)[0]) == (
+        "role Acme: Table Setup not verified by this run (last verified as member AcmeSync at 2026-06-02T03:00:02Z); a "
+        "change since then would not show")
+    still = shot_with(None, lost)
+    assert history.changes(lost, still) == []
+    assert still["roles"]["Acme"]["table_setup"]["last_verified"] == {"member": "AcmeSync", "at": T2, "items": [TEAM, TAX]}
+
+    # Verified again: compared with the list verified last, however many unverified snapshots came between.
+    third = shot_with({"Acme": verified(T3, TEAM, member="acme-east")}, still)
+    assert history.changes(still, third) == [
+        {"kind": "table_removed", "role": "Acme", "table": TAX, "member": "acme-east", "at": T3, "since": T2}]
+
+
+def test_a_first_verification_is_said_with_its_items_and_is_not_a_change_of_items():
+    never = shot_with(None)
+    first = shot_with({"Acme": verified(T1, BOARD)}, never)
+    assert history.changes(never, first) == [
+        {"kind": "table_setup_verified", "role": "Acme", "member": "AcmeSync", "at": T1, "items": [BOARD]}]
+    assert history.change_line(history.changes(never, first)[0]) == (
+        "role Acme: Table Setup verified as member AcmeSync, 1 item(s): Service / Service Board; not verified before, so no "
+        "change is known")
+    # A snapshot written before Table Setup lists were recorded knows none: the same.
+    older = json.loads(json.dumps(never))
+    for role in older["roles"].values():
+        del role["table_setup"]
+    assert history.changes(older, first) == history.changes(never, first)
+    assert history.changes(older, shot_with(None, older)) == []
+    assert shot_with(None, older)["roles"]["Acme"]["table_setup"]["last_verified"] is None
+
+
+def test_record_carries_the_last_verified_list_through_an_unverified_snapshot(tmp_path):
+    folder = str(tmp_path / "history")
+    audit = history.record(folder, "acme", shot_with({"Acme": verified(T1, BOARD, TAX)}), NOW)
+    assert audit["changes"] == []
+    review_at = NOW + datetime.timedelta(hours=1)
+    review_run = history.record(folder, "acme", shot_with(None), review_at)
+    assert review_run["changes"] == [{"kind": "table_setup_unverified", "role": "Acme", "member": "AcmeSync", "at": T1}]
+    with open(review_run["snapshot"], encoding="utf-8") as stream:
+        stored = json.load(stream)["roles"]["Acme"]["table_setup"]
+    assert stored == {"verified": False, "how": history.NOT_VERIFIED,
+                      "last_verified": {"member": "AcmeSync", "at": T1, "items": [TAX, BOARD]}}
+    later = NOW + datetime.timedelta(days=1)
+    again = history.record(folder, "acme", shot_with({"Acme": verified(T2, BOARD)}), later)
+    assert again["previous"] == review_run["snapshot"]
+    assert again["changes"] == [{"kind": "table_removed", "role": "Acme", "table": TAX, "member": "AcmeSync", "at": T2,
+                                 "since": T1}]
+
+
+def test_keep_records_the_lists_the_run_verified_and_never_the_members_keys(tmp_path):
+    roles, settings, api_members, _people = tenant_data()
+    lists = {"/system/securityroles": roles, "/system/apiMembers": api_members}
+    lists.update({"/system/securityroles/%d/settings" % role_id: found for role_id, found in settings.items()})
+    pair = ("acmesyncpublic", "acmesyncprivate")
+    # The audit read the member's customize items with its pair (cached by the public key) and noted the list.
+    client = Lists(lists, cache={("customize", pair[0]): [{"customizeIdentifier": "SystemTableSetup", "itemIdentifier": "101"}]})
+    tables.note_verified(client, "Acme", "AcmeSync", [BOARD], at=NOW)
+    kept = history.keep(client, str(tmp_path), "acme", NOW)
+    with open(kept["snapshot"], encoding="utf-8") as stream:
+        written = stream.read()
+    assert json.loads(written)["roles"]["Acme"]["table_setup"] == {
+        "verified": True, "how": "verified as member AcmeSync", "member": "AcmeSync", "at": "2026-06-02T03:00:04Z",
+        "items": [BOARD]}
+    assert json.loads(written)["roles"]["Desk"]["table_setup"]["verified"] is False
+    assert stat.S_IMODE(os.stat(kept["snapshot"]).st_mode) == 0o600
+    assert pair[0] not in written and pair[1] not in written

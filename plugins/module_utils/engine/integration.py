@@ -321,7 +321,7 @@ def converge_integration(client, want, state="present", method="auto", settings_
         pair = None
     if want["tables"]:  # purge never empties a list (converge_tables refuses it): no tables asked, nothing to read
         steps["tables"] = converge_tables(client, role.name, want["tables"], purge=want["purge"] and bool(want["tables"]),
-                                          member_keys=pair)
+                                          member_keys=pair, member=identifier if pair else None)
     return report(want, steps, check_mode, role)
 
 

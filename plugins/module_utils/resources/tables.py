@@ -5,6 +5,8 @@ and verified by calling /system/mySecurity/customizeItems as the integration's o
 
 from __future__ import annotations
 
+import datetime
+
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import member_items
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
@@ -12,6 +14,8 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome 
 SETUP_SCREENS = "/system/setupScreens"
 TABLE_SETUP = "SystemTableSetup"
 UI_PATH = "System > Security Roles > %s > System > Table Setup > Customize"
+# Where the run keeps each role's Table Setup list as read by a member holding the role (its snapshot records them).
+VERIFIED = ("table setup", "verified as member")
 
 
 def resolve_tables(screens, tables):
@@ -69,8 +73,23 @@ def allowed_for_member(client, pair, screens):
     return AllowedTables(member_items(client, pair), screens)
 
 
-def converge_tables(client, role_name, tables, purge=False, member_keys=None):
-    """Compare the role's Table Setup list with ``tables``; everything to change is a manual step."""
+def note_verified(client, role_name, member, items, at=None):
+    """Keep for this run that ``member`` (an API member holding the role) read the role's Table Setup list as
+    ``items``, at ``at`` (UTC, now by default). Only the identifier is kept, never the member's keys."""
+    at = at or datetime.datetime.now(datetime.timezone.utc)
+    client.cache.setdefault(VERIFIED, {})[role_name] = {
+        "member": member, "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "items": sorted(items)}
+
+
+def verified_lists(client):
+    """Role name -> {"member", "at", "items"}: every Table Setup list this run read as a member holding its role."""
+    return dict(client.cache.get(VERIFIED) or {})
+
+
+def converge_tables(client, role_name, tables, purge=False, member_keys=None, member=None):
+    """Compare the role's Table Setup list with ``tables``; everything to change is a manual step. ``member``: the
+    identifier of the API member whose pair ``member_keys`` is, holding the role (the caller checked both); with it,
+    the list read is kept for the run's snapshot (note_verified)."""
     if purge and not tables:
         raise ValueError("tables: empty with purge: true would disallow every table; list the tables the role needs")
     outcome = Outcome("Table Setup access of security role %s" % role_name)
@@ -91,6 +110,8 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
     outcome.values["item_form"] = found.form
     seen = [names[i] for i in found.allowed] + [item for item, ids in found.ambiguous] + found.unmatched
     outcome.before = {"allowed": sorted(seen)}
+    if member:
+        note_verified(client, role_name, member, seen)
     if purge:
         outcome.after = {"allowed": sorted(wanted.values())}
     else:
