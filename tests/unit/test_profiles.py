@@ -16,7 +16,8 @@ import yaml
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import (
     FunctionIndex, TableIndex, function_key, module_key, table_key)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import check_member_input
-from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import SCHEMA, problems as profile_problems
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import (
+    SCHEMA, TABLE_KEYS, problems as profile_problems, resolve_shared)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import check_role_name
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import converge_tenant
 from simulator import catalogue
@@ -96,6 +97,11 @@ def profile(name):
     return load(PROFILES / (name + ".yml"))
 
 
+def resolved(name):
+    """The profile as the integration role takes it: a shared table (same_as) filled in."""
+    return resolve_shared(profile(name), profile)
+
+
 def role_rows(data):
     return list(data["permissions"]) + list(data["optional_permissions"])
 
@@ -140,13 +146,21 @@ def test_schema(path):
     data = yaml.safe_load(text)
     assert profile_problems(data) == []
     # A shipped profile writes every key (null or [] where the vendor says nothing), so that each was considered;
-    # optional_tables only where the vendor marks tables optional (checked against vendors.md below); outside where the
-    # vendor's page was read for it (the pages kept beside the tests; vendors.md records no such steps).
-    assert set(SCHEMA) - set(data) <= {"optional_tables"} | ({"outside"} if path.stem not in PAGE_PROFILES else set())
+    # optional_tables only where the vendor marks tables optional, disallowed_tables where it names tables to disallow
+    # (both checked against the sources below); missing only in a partial profile; same_as only where the vendor's page
+    # publishes another's table, and then none of the table's keys; outside where the vendor's page was read for it
+    # (the pages kept beside the tests; vendors.md records no such steps).
+    optional_keys = {"optional_tables", "disallowed_tables", "missing", "same_as"}
+    if data.get("same_as"):
+        optional_keys |= set(TABLE_KEYS)
+    assert set(SCHEMA) - set(data) <= optional_keys | ({"outside"} if path.stem not in PAGE_PROFILES else set())
+    assert ("missing" in data) == (data.get("status") == "partial")
+    assert "status" in data or data.get("same_as")
     for section in ("source", "role", "member", "key"):
         assert set(data[section]) == set(SCHEMA[section]), section
     assert data["vendor"] == path.stem
-    assert data["permissions"]
+    data = resolved(path.stem)
+    assert data["permissions"] or data["status"] == "partial" and data["optional_permissions"]
     check_role_name(data["role"]["name"], "role.name")
     check_member_input(data["member"])
     if data["levels_assumed"]:
@@ -176,8 +190,10 @@ def _set(section, position, **values):
 
 
 @pytest.mark.parametrize("change, message", [
-    (_set("permissions", 0, inquire="Full"), "p.permissions[0].inquire: 'Full' is not a permission level: None, My or All"),
-    (_set("permissions", 0, inquire="all"), "p.permissions[0].inquire: 'all' is not a permission level: None, My or All"),
+    (_set("permissions", 0, inquire="Full"), "p.permissions[0].inquire: 'Full' is not a permission level: None, My or All "
+     "(or ask: the vendor's page names the level without its value)"),
+    (_set("permissions", 0, inquire="all"), "p.permissions[0].inquire: 'all' is not a permission level: None, My or All "
+     "(or ask: the vendor's page names the level without its value)"),
     (lambda data: data["temporary_permissions"].append({"module": "System", "function": "Table Setup", "ad": "All",
                                                         "inquire": "All"}),
      "p.temporary_permissions[0].ad: unknown key; the closest known key is add"),

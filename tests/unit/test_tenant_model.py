@@ -117,7 +117,7 @@ def test_a_host_name_with_a_slash_is_refused():
 
 def test_the_override_keys_are_those_of_an_integration_item():
     assert sorted(OVERRIDE_KEYS) == sorted(["role_name", "member", "key", "purge", "include_optional", "include_temporary",
-                                            "reassign_role", "adopt_role"])
+                                            "allow_partial", "levels", "reassign_role", "adopt_role"])
 
 
 def test_recorded_facts_are_used_for_their_company_only():
