@@ -71,31 +71,14 @@ def parse(text):
     return plan
 
 
-def role_tables(control, company, role):
-    """The role's current Table Setup allow list, as 'Category / Table' names."""
-    for tenant in control.state()["tenants"]:
-        if tenant["company"].lower() != company.lower():
-            continue
-        for record in tenant["roles"]:
-            if record["name"].lower() == role.lower():
-                items = record.get("customize", {}).get(catalogue.TABLE_SETUP, [])
-                return [catalogue.screen_label(int(item["itemIdentifier"])) for item in items]
-    raise SystemExit("no role %r on tenant %r" % (role, company))
-
-
 def apply(control, company, plan, keys_dir):
     done = []
     for role, rows in plan["levels"].items():
         control.ui_set_levels(role, rows, company=company)
         done.append("set %d permission row(s) on role %s" % (len(rows), role))
     for role, moves in plan["tables"].items():
-        allowed = set(role_tables(control, company, role))
-        for where, table in moves:
-            if where == "Allow":
-                allowed.add(table)
-            else:
-                allowed.discard(table)
-        control.ui_set_customize(role, catalogue.TABLE_SETUP, sorted(allowed), company=company)
+        control.ui_move_customize(role, catalogue.TABLE_SETUP, allow=[table for where, table in moves if where == "Allow"],
+                                  disallow=[table for where, table in moves if where == "Disallow"], company=company)
         done.append("moved %d Table Setup entr%s on role %s" % (len(moves), "y" if len(moves) == 1 else "ies", role))
     for member, description in plan["keys"]:
         pair = control.ui_create_key(member, description, company=company)

@@ -112,6 +112,14 @@ def _tenants(sim, method, rest, body):
         roles.ui_set_customize(tenant, role, rest[4], body.get("allow"))
         sim.save()
         return Response(200, {"role": role["name"], "customizeIdentifier": rest[4], "allow": body.get("allow")})
+    if len(action) == 4 and action[0] == "roles" and action[2] == "customize" and method == "PATCH":
+        role = _role(tenant, rest[2])
+        if not isinstance(body, dict) or not body or set(body) - {"allow", "disallow"}:
+            raise ValueError('body must be {"allow": [...], "disallow": [...]} (either may be left out)')
+        roles.ui_move_customize(tenant, role, rest[4], body.get("allow"), body.get("disallow"))
+        sim.save()
+        return Response(200, {"role": role["name"], "customizeIdentifier": rest[4], "allow": body.get("allow") or [],
+                              "disallow": body.get("disallow") or []})
     if len(action) == 3 and action[0] == "members" and action[2] == "keys" and method == "POST":
         member = tenant.member_by_identifier(rest[2])
         if member is None:

@@ -227,17 +227,38 @@ def ui_set_levels(tenant, role, rows, by):
     role["info"] = {"lastUpdated": now_iso(), "updatedBy": by}
 
 
-def ui_set_customize(tenant, role, identifier, allow):
-    """Admin UI: replace one customize list; Table Setup entries by canonical "Category / Table"."""
+def _customize_items(identifier, names, what):
+    """A customize list's identifier as the catalogue spells it, and the items ``names`` (Table Setup: canonical
+    "Category / Table" labels) as the role keeps them (Table Setup: setup screen ids)."""
     known = {name.lower(): name for name in catalogue.CUSTOMIZE_IDENTIFIERS}
     if identifier.lower() not in known:
         raise ValueError(f"unknown customize identifier {identifier!r}")
     identifier = known[identifier.lower()]
-    if not isinstance(allow, list) or not all(isinstance(item, str) for item in allow):
-        raise ValueError("allow must be a list of strings")
+    if not isinstance(names, list) or not all(isinstance(item, str) for item in names):
+        raise ValueError(f"{what} must be a list of strings")
     if identifier == catalogue.TABLE_SETUP:
-        unknown = [label for label in allow if label not in catalogue.SCREEN_BY_NAME]
+        unknown = [label for label in names if label not in catalogue.SCREEN_BY_NAME]
         if unknown:
             raise ValueError(f"unknown setup tables: {unknown}")
-        allow = [str(catalogue.SCREEN_BY_NAME[label][0]) for label in allow]
-    role["customize"][identifier] = [tenant.new_item(item) for item in dict.fromkeys(allow)]
+        names = [str(catalogue.SCREEN_BY_NAME[label][0]) for label in names]
+    return identifier, list(dict.fromkeys(names))
+
+
+def ui_set_customize(tenant, role, identifier, allow):
+    """Admin UI: replace one customize list (what sits under "Allow access to these"; the rest is disallowed)."""
+    identifier, allow = _customize_items(identifier, allow, "allow")
+    role["customize"][identifier] = [tenant.new_item(item) for item in allow]
+
+
+def ui_move_customize(tenant, role, identifier, allow, disallow):
+    """Admin UI: the arrow buttons of a customize dialog. Entries moved to "Allow access to these" join the role's
+    list, and its member sees them in customizeItems; entries moved to "Disallow access to these" leave it, and its
+    member no longer sees them. An entry in both is refused (the dialog moves it one way)."""
+    identifier, allow = _customize_items(identifier, allow or [], "allow")
+    _identifier, disallow = _customize_items(identifier, disallow or [], "disallow")
+    both = sorted(set(allow) & set(disallow))
+    if both:
+        raise ValueError(f"moved both ways: {both}")
+    kept = [item for item in role["customize"].get(identifier, []) if item["item"] not in disallow]
+    present = {item["item"] for item in kept}
+    role["customize"][identifier] = kept + [tenant.new_item(item) for item in allow if item not in present]

@@ -126,6 +126,11 @@ class SimulatorControl:
         path = f"{self._tenant_path(company)}/roles/{quote(role, safe='')}/customize/{quote(identifier, safe='')}"
         return self.control("PUT", path, {"allow": list(allow)})
 
+    def ui_move_customize(self, role, identifier, allow=(), disallow=(), company=None):
+        """Admin UI: move entries of a role's customize list to "Allow access to these" or "Disallow access to these"."""
+        path = f"{self._tenant_path(company)}/roles/{quote(role, safe='')}/customize/{quote(identifier, safe='')}"
+        return self.control("PATCH", path, {"allow": list(allow), "disallow": list(disallow)})
+
     def ui_create_key(self, member, description, company=None):
         """Admin UI: a persistent key pair for a member; returns {"publicKey", "privateKey", ...}."""
         return self.control("POST", f"{self._tenant_path(company)}/members/{quote(member, safe='')}/keys",

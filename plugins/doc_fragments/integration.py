@@ -64,6 +64,25 @@ options:
             person's login) is refused before any write.
         type: bool
         default: false
+      allow_partial:
+        description:
+          - Onboard a profile whose C(status) is C(partial) all the same. Its vendor's table is known only in part (the
+            profile's C(missing) says what), so onboarding grants only the rows it has; without V(true) onboarding
+            refuses it before any request. An audit (check mode) uses a partial profile's rows whatever this says, and
+            every report marks it partial (C(compliance.profile_status)).
+        type: bool
+        default: false
+        version_added: 1.1.0
+      levels:
+        description:
+          - The levels of the cells the profile marks C(ask), whose level the vendor's page names without a value, as a
+            mapping of C(Module / Function) to the levels of its cells.
+          - 'For example C({"Companies / Company Maintenance": {"add": "All", "inquire": "All"}}). A key or cell that is
+            not such a cell is refused.'
+          - Onboarding refuses a profile with a C(ask) cell left unset before any request, naming each; an audit checks
+            every other cell and lists those in C(compliance.not_judged).
+        type: dict
+        version_added: 1.1.0
   state:
     description: V(present) onboards (or, in check mode, audits); V(absent) offboards.
     type: str

@@ -76,6 +76,11 @@ integrations:
       or more than 14 days away), V(expiring) (works, expires within 14 days; a warning), V(expired) or V(refused) (the
       tenant refuses it; drift, never compliant), or V(not_held) (nothing to verify; the rest is judged all the same and
       a warning says the key was not verified). C(key_expiration) is when it expires, or null.
+    - C(compliance.profile_status) is V(complete) or V(partial) (the vendor's table is known only in part; only its
+      rows were checked, and C(compliance.profile_missing) says what is unknown). C(compliance.not_judged) lists the
+      cells (each its C(Module / Function) and the cell) whose level the vendor's page names without a value and the
+      run was not given (neither set nor judged). C(compliance.tables_disallowed) counts the Table Setup entries the vendor
+      disallows.
     - C(unheld_keys) lists the keys that may have been issued for the vendor's member and never received (the answer to
       the tokens request was lost), as RV(msp.connectwise.cw_api_key#module:unheld_keys) of
       M(msp.connectwise.cw_api_key), with a warning each, until their record beside the key's dest is deleted.
@@ -92,7 +97,8 @@ integrations:
       role: {id: 27, name: TopLeft}
       member: {id: 181, identifier: TopLeft, inactive: false, role: TopLeft, level: Corporate}
       compliance: {status: drift, cells: 3, permission_cells: 3, member_fields: [], table_status: none, table_cells: 0,
-                   excess_grants: [], levels_assumed: false, key: held, key_expiration: null}
+                   excess_grants: [], levels_assumed: false, key: held, key_expiration: null, profile_status: complete,
+                   profile_missing: null, not_judged: [], tables_disallowed: 0}
       manual_steps: ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
       pending: [{kind: permission, role: TopLeft, module: Companies, function: Contacts, cells: {inquire: {from: None, to: All}},
                  target: {add: None, edit: None, delete: None, inquire: All}}]

@@ -41,6 +41,14 @@ options:
     type: list
     elements: str
     default: []
+  disallow:
+    description:
+      - Tables the role must not open, written like O(tables), which the vendor asks to move to "Disallow access to
+        these". Verified as the member, who must not see them; each one it can open is a step to disallow.
+    type: list
+    elements: str
+    default: []
+    version_added: 1.1.0
   purge:
     description: Also list every allowed table that is not in O(tables) as a step to disallow (only verifiable with the
       member's key pair).
@@ -106,6 +114,7 @@ def main():
     module = ConnectWiseModule({
         "role": {"type": "str", "required": True},
         "tables": {"type": "list", "elements": "str", "default": []},
+        "disallow": {"type": "list", "elements": "str", "default": []},
         "purge": {"type": "bool", "default": False},
         "member_public_key": {"type": "str", "no_log": True},
         "member_private_key": {"type": "str", "no_log": True},
@@ -113,7 +122,8 @@ def main():
     }, supports_check_mode=True, required_together=[["member_public_key", "member_private_key"]])
     p = module.params
     keys = (p["member_public_key"], p["member_private_key"]) if p["member_public_key"] else None
-    run_resource(module, lambda: converge_tables(module.client, p["role"], p["tables"], purge=p["purge"], member_keys=keys),
+    run_resource(module, lambda: converge_tables(module.client, p["role"], p["tables"], purge=p["purge"],
+                                                 member_keys=keys, disallow=p["disallow"]),
                  allow_pending=p["allow_pending"])
 
 

@@ -257,7 +257,7 @@ CASES = [
          book={"name": "onboard_topleft.yml", "env": {"CW_COMPANY_ID": None}}),
     case("unknown-vendor", "`onboard.yml -e '{\"cw_vendors\": [\"nope\"]}'`",
          "Use a known vendor name (listed), or add files/profiles/<vendor>.yml.",
-         ["cw_vendors: nope", "is not a known vendor; known vendors: bitdefender, "],
+         ["cw_vendors: nope", "is not a known vendor; known vendors: axcient_x360recover, "],
          book={"name": "onboard.yml", "extra": {"cw_vendors": ["nope"]}}),
     case("inventory-http-remote", "an inventory tenant with `cw_site: http://cw.example.com`",
          "Use https:// for every tenant.",
@@ -289,7 +289,8 @@ CASES = [
          ["cw_vendors must be a list"],
          book={"name": "onboard.yml", "host": {"cw_vendors": "topleft"}}),
     case("inventory-override-unknown-key", "an inventory tenant with `cw_vendor_overrides: {topleft: {purgee: true}}`",
-         "Use role_name, member, key, purge, include_optional, include_temporary, reassign_role or adopt_role.",
+         "Use role_name, member, key, purge, include_optional, include_temporary, allow_partial, levels, reassign_role or "
+         "adopt_role.",
          ["cw_vendor_overrides", "unknown: purgee"],
          book={"name": "onboard.yml", "host": {"cw_vendor_overrides": {"topleft": {"purgee": True}}}, "check": True}),
     case("inventory-override-unknown-vendor", "an inventory tenant with `cw_vendor_overrides: {top_left: {purge: true}}`",
@@ -304,6 +305,21 @@ CASES = [
          "List each vendor once (a duplicate is refused rather than dropped: it is more often a typo for another vendor).",
          ["cw_vendors: topleft listed more than once; list each vendor once: [topleft]"],
          book={"name": "onboard.yml", "host": {"cw_vendors": ["topleft", "topleft"]}}),
+    case("partial-profile", "`onboard_huntress.yml` (a profile of status partial)",
+         "Onboard it knowing its table is incomplete: `-e cw_allow_partial=true` (or per vendor in cw_vendor_overrides).",
+         ["integrations[0] (huntress): the huntress profile is partial", "set cw_allow_partial: true"],
+         book={"name": "onboard_huntress.yml"}),
+    case("levels-not-given", "`onboard_phin_security.yml` (its page names the Agreements levels without a value)",
+         "Give each level the message names: `cw_vendor_overrides: {phin_security: {levels: {\"Finance / Agreements\": "
+         "{edit: All, inquire: All}}}}`.",
+         ["integrations[0] (phin_security): the phin_security profile names 2 level(s) without a value",
+          "Finance / Agreements: edit, inquire"],
+         book={"name": "onboard_phin_security.yml"}),
+    case("levels-for-a-cell-the-page-gives", "`cw_vendor_overrides: {phin_security: {levels: {\"Finance / Agreements\": "
+         "{add: All}}}}`", "Set only the cells the page names without a value (the message lists them).",
+         ["levels['Finance / Agreements'].add: not a cell whose level the vendor's page leaves unset; set edit, inquire"],
+         book={"name": "onboard_phin_security.yml",
+               "extra": {"cw_vendor_overrides": {"phin_security": {"levels": {"Finance / Agreements": {"add": "All"}}}}}}),
 ]
 
 

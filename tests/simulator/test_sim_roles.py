@@ -149,6 +149,30 @@ def test_customize_items_after_a_ui_customize(api, sim, new_api_member):
         assert failure.value.status == 400
 
 
+def test_moving_entries_to_disallow_hides_them_from_the_member(api, sim, new_api_member):
+    """The arrows of the Customize dialog: an entry moved to "Disallow access to these" leaves the member's
+    customizeItems, one moved to "Allow access to these" joins them; the others stay as they were."""
+    api.post("/system/securityroles", json={"name": "Ninja"})
+    new_api_member("ninja", role="Ninja")
+    key = sim.ui_create_key("ninja", "Ninja key")
+    client = api.as_key(key["publicKey"], key["privateKey"])
+    screens = {s["id"]: f"{s['category']} / {s['name']}" for s in api.get("/system/setupScreens", params={"pageSize": 1000}).json()}
+
+    def seen():
+        return sorted(screens[int(i["itemIdentifier"])] for i in client.get("/system/mySecurity/customizeItems").json())
+
+    sim.ui_set_customize("Ninja", "SystemTableSetup", ["Contact / Communication Type", "General / StsClient",
+                                                       "Service / Service Board"])
+    sim.ui_move_customize("Ninja", "SystemTableSetup", disallow=["Contact / Communication Type", "General / StsClient"],
+                          allow=["Service / Priority"])
+    assert seen() == ["Service / Priority", "Service / Service Board"]
+    sim.ui_move_customize("Ninja", "SystemTableSetup", allow=["General / StsClient", "Service / Priority"])
+    assert seen() == ["General / StsClient", "Service / Priority", "Service / Service Board"]
+    with pytest.raises(SimulatorError) as failure:
+        sim.ui_move_customize("Ninja", "SystemTableSetup", allow=["Service / Priority"], disallow=["Service / Priority"])
+    assert failure.value.status == 400
+
+
 def test_setup_screens(api):
     screens = api.get("/system/setupScreens", params={"pageSize": 1000}).json()
     names = {f"{s['category']} / {s['name']}" for s in screens}

@@ -29,6 +29,12 @@ class Source:
     tables: list = field(default_factory=list)
     optional_tables: list = field(default_factory=list)
     assumed: bool = False                             # some level was not recorded (vendors.md ✓) and is taken as All
+    disallow: list = field(default_factory=list)      # Table Setup entries to move to "Disallow access to these"
+    cut: list = field(default_factory=list)           # where the text stops: a row cut off, a module not reached
+    suspect: list = field(default_factory=list)       # (module, function) whose cells cannot be placed
+    unlevelled: list = field(default_factory=list)    # (module, function) listed with every cell empty
+    optional_cells: dict = field(default_factory=dict)  # (module, function) -> {cell: level} for an optional feature
+    header: dict = field(default_factory=dict)        # Vendor page, Address, Also, Version, Retrieved, Completeness
 
     def add(self, module, function, levels, optional=False):
         key = (module, function)
@@ -219,13 +225,17 @@ def md_urls(lines):
     return urls
 
 
-def parse_md_matrix(lines):
+def parse_md_matrix(lines, partial=False):
     """A vendors.md section's matrix and Table Setup customize bullets, with the cell notation applied. A blank cell
-    ("None / not required") and N/A name no level: absent, like the cells a page leaves unnamed."""
+    ("None / not required") and N/A name no level: absent, like the cells a page leaves unnamed. ``partial``: a
+    PARTIAL matrix, whose row with an unknown level ("?") is the cut (recorded in ``cut``, not a row)."""
     src = Source()
     for line in lines:
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if not line.startswith("|") or len(cells) != 6 or cells[0] in ("Module", "---"):
+            continue
+        if partial and "?" in cells[2:]:
+            src.cut.append("%s / %s" % (cells[0], cells[1]))
             continue
         levels, temporary = [], []
         for cell, value in zip(CELLS, cells[2:]):
@@ -264,3 +274,123 @@ def md_summary(text):
         if on and line.startswith("|") and len(cells) == 4 and cells[0] not in ("Vendor", "---"):
             rows[cells[0]] = tuple(cells[1:])
     return rows
+
+
+# --- the vendor pages transcribed as one table each ----------------------------------------------------------------
+
+# A function's trailing annotations: "(customize)", "(*)" (can be customized), "(sic, singular)", "(cut)", "*".
+_ANNOTATION = re.compile(r"\s*(?:\((?:customize|\*|sic, singular|cut)\)|\*)$", re.IGNORECASE)
+_CELL = re.compile(r"^(?P<level>all|none|my)(?:\s*\((?P<note>[^)]*)\))?$", re.IGNORECASE)
+_HEADER = re.compile(r"^(Vendor page|Address|Also|Version|Retrieved|Completeness): (.*)$")
+_CUT = ("(cut)", "(not reached)", "(rest cut)", "\u2026")
+EMPTY = ("", "*(blank)*", "(no column)", "N/A")
+
+
+def _strip_function(name):
+    previous = None
+    while previous != name:
+        previous, name = name, _ANNOTATION.sub("", name).strip()
+    return name
+
+
+def _cell(value, version):
+    """(level or None, optional): a cell as the transcription writes it (see README.md: the notation)."""
+    value = value.strip()
+    if value in EMPTY or value.startswith("*(row has only"):
+        return None, False
+    if value == "\u2713":
+        return "ask", False
+    if value == "-":  # the page writes "-" for a level to leave at None
+        return "None", False
+    if value == "(cut)":
+        return None, False
+    match = _CELL.match(value)
+    if not match:
+        raise ValueError("unreadable cell %r" % value)
+    level, note = match.group("level").capitalize(), match.group("note")
+    if note is None:
+        return level, False
+    if note == "\u2020":  # footnote: needed only for an optional feature
+        return level, True
+    if version is not None and version in note:  # "(21.0 only)", "(newer)", "(newer/one older)"
+        return level, False
+    if version is None:
+        raise ValueError("cell %r names versions: give the version the profile follows" % value)
+    return None, False
+
+
+def parse_table(text, version=None):
+    """A vendor page transcribed as one '| Module | Function | Add | Edit | Delete | Inquire | ... |' table, with its
+    header lines and the page's Table Setup customize bullets. The notation (README.md): a blank cell, "*(blank)*",
+    "(no column)" and N/A name no level (absent: left alone); "✓" a level the page names without a value ("ask");
+    "-" None; upper or lower case levels as the page writes them; "[Module]" a module the page does not name (the
+    profile writes it without brackets); "(†)" after a level: needed only for an optional feature (an optional cell);
+    a "(cut)"/"…" function or "(rest cut)" module: the text stops there; a "position suspect" note: the page's
+    rendering does not say which cells the row's values belong to (the row is not known). An extra column named
+    Status marks optional rows ("optional ..."); one named Version or Versions selects the rows and cells of
+    ``version``."""
+    src = Source()
+    lines = text.splitlines()
+    columns = None
+    for line in lines:
+        match = _HEADER.match(line)
+        if match and columns is None:
+            src.header[match.group(1)] = match.group(2)
+            continue
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if cells[:6] == ["Module", "Function", "Add", "Edit", "Delete", "Inquire"]:
+            if columns is not None:
+                raise ValueError("the page holds a second permission table")
+            columns = cells
+            continue
+        if columns is None or set(cells[0]) <= {"-"}:
+            continue
+        extra = dict(zip(columns[6:], cells[6:]))
+        module, function = cells[0], cells[1]
+        if any(mark in module or mark in function for mark in _CUT) or function.startswith("("):
+            src.cut.append("%s / %s" % (module, function))
+            continue
+        module = module[1:-1] if module.startswith("[") and module.endswith("]") else module.rstrip("*")
+        function = _strip_function(function)
+        versions = extra.get("Version") or extra.get("Versions")
+        if versions is not None:
+            if version is None:
+                raise ValueError("the table lists versions: give the version the profile follows")
+            if not (versions == "all" or versions.startswith("all;") or version in versions):
+                continue
+        if "position suspect" in extra.get("Note", ""):
+            src.suspect.append((module, function))
+            continue
+        if any(value.strip() == "(cut)" for value in cells[2:6]):
+            src.cut.append("%s / %s" % (module, function))
+        levels, optional_cells = [], []
+        for cell, value in zip(CELLS, cells[2:6]):
+            level, optional = _cell(value, version)
+            if level is not None:
+                (optional_cells if optional else levels).append((cell, level))
+        if not levels and not optional_cells:
+            if any(value.strip() == "(cut)" for value in cells[2:6]):
+                continue
+            src.unlevelled.append((module, function))
+            continue
+        row_optional = extra.get("Status", "").startswith("optional")
+        if levels:
+            src.add(module, function, levels, optional=row_optional)
+        if optional_cells:
+            src.optional_cells[(module, function)] = dict(optional_cells)
+    if columns is None:
+        raise ValueError("no '| Module | Function | Add | Edit | Delete | Inquire |' table")
+    _customize(src, lines)
+    return src
+
+
+def _customize(src, lines):
+    """The Table Setup customize entries: `Category / Table` in a bullet about Table Setup; to disallow where the
+    bullet says so."""
+    for line in lines:
+        entries = re.findall(r"`([^`]+ / [^`]+)`", line)
+        if not entries or "Table Setup" not in line:
+            continue
+        (src.disallow if "Disallow" in line else src.tables).extend(entries)

@@ -279,3 +279,22 @@ class FakeClient:  # pylint: disable=too-few-public-methods
 
     def use_recorded_codebase(self, codebase):
         pass
+
+
+def test_a_partial_profile_and_cells_not_judged_are_said_at_the_top_and_what_to_run_next():
+    compliance = {"status": "compliant", "profile_status": "partial", "profile_missing": "the table is cut in Finance",
+                  "not_judged": ["Finance / Agreements: edit", "Finance / Agreements: inquire"]}
+    text = checklists.render("acme", integration(vendor="phin_security", compliance=compliance))
+    administrator, operator = text.split("## What to run next")
+    assert administrator.split("\n")[5] == (
+        "Compliance when this was written: **compliant**. The vendor profile is **partial** (the table is cut in "
+        "Finance): only its rows are checked, and this list may not be all the integration needs. Not judged, as the "
+        "vendor's page names their level without a value: Finance / Agreements: edit; Finance / Agreements: inquire; "
+        "the operator gives their levels.")
+    assert "cw_" not in administrator
+    assert ("- Phin_Security's profile is partial: onboarding grants only the rows it has, and runs only with "
+            "`-e cw_allow_partial=true` (or `cw_allow_partial: true` for this tenant).") in operator
+    assert ("`-e '{\"cw_vendor_overrides\": {\"phin_security\": {\"levels\": {\"Finance / Agreements\": {\"edit\": "
+            "\"All\"}}}}}'`") in operator
+    complete = checklists.render("acme", integration())
+    assert "partial" not in complete and "Not judged" not in complete

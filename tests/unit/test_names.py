@@ -44,6 +44,16 @@ SPELLINGS = [
     ("Time and Expense", "Time Entry", "Time Entry"),
     ("Time & Expenses", "Time Entry Billable Option", "Time Entry Billable Option"),
     ("service desk", "  service   TICKETS ", "Service Tickets"),
+    # The pages transcribed as one table (ImmyBot, zofiQ, 1stream, TimeZest, Pia, Sync 365, Barracuda).
+    ("Company", "Company Maintenance", "Company Maintenance"),
+    ("Company", "Company/ Contact Group Maintenance", "Company/Contact Group Maintenance"),
+    ("Companies", "CRM/ Sales Activities", "CRM/Sales Activities"),
+    ("Procurement", "Product", "Products"),
+    ("Projects", "Project Teams", "Project Teams"),
+    ("Companies", "Company maintenance", "Company Maintenance"),
+    ("Finance", "Agreement invoicing", "Agreement Invoicing"),
+    ("Companies", "User Scenarios", "UserCentric"),
+    ("Finance", "Expense Reimbursement", "Expense Reimbursements"),
 ]
 
 TABLE_SPELLINGS = [
@@ -55,6 +65,8 @@ TABLE_SPELLINGS = [
     ("Company/Company Status", "Company / Company Status"),
     ("Invoicing / Tax code", "Invoicing / Tax Code"),
     ("General / Workflow_Rules", "General / Workflow Rules"),
+    ("Contacts / Communication Type", "Contact / Communication Type"),
+    ("General / StsClient", "General / StsClient"),
 ]
 
 

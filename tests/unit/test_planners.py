@@ -202,7 +202,8 @@ def test_desired_applies_temporary_rows_only_when_not_auditing_and_always_accept
         "accepted": OPTIONAL_ROWS + [TABLE_SETUP_ROW], "tables": ["Service / Service Board"],
         "member": {"identifier": "TopLeft", "email": "api@example.com"},
         "key": {"dest": "/keys/topleft.json", "description": "TopLeft sync", "kind": "permanent"},
-        "purge": True, "levels_assumed": False,
+        "purge": True, "levels_assumed": False, "status": "complete", "missing": None, "allow_partial": False,
+        "not_judged": [], "disallow": [],
         "optional": {"permissions": PROFILE["optional_permissions"], "tables": ["Finance / Tax Code"]},
         "outside": ["Enable the ConnectWise connector in TopLeft"], "reassign_role": None, "skipped": [],
         "adopt_role": False, "warnings": []}
@@ -249,7 +250,8 @@ def steps(role="present", differences=(), excess=(), member_before=None, member_
     return found
 
 
-WANT = {"levels_assumed": False, "tables": ["Service / Service Board"]}
+WANT = {"levels_assumed": False, "tables": ["Service / Service Board"], "status": "complete", "missing": None,
+        "not_judged": [], "disallow": []}
 COMPLIANT = integration.Compliance(
     status="compliant", permission_cells=0, member_fields=[], table_status="verified", table_cells=0, excess_grants=[],
     cells=0, levels_assumed=False, key="held", key_expiration=None, permission_rows=2, member_state="present",
@@ -265,7 +267,8 @@ def test_the_cell_as_results_show_it():
         "status": "compliant", "permission_cells": 0, "member_fields": [], "table_status": "verified", "table_cells": 0,
         "excess_grants": [], "cells": 0, "levels_assumed": False, "key": "held", "key_expiration": None,
         "permission_rows": 2, "member_state": "present", "tables_required": 1, "table_as_member": True,
-        "table_item_form": "label"}
+        "table_item_form": "label", "profile_status": "complete", "profile_missing": None, "not_judged": [],
+        "tables_disallowed": 0}
     assert integration.settled(COMPLIANT, [], check_mode=True).as_dict()["found"] == "compliant"
 
 
@@ -567,3 +570,109 @@ def test_purge_with_no_tables_is_refused_before_any_read():
         tables.converge_tables(client, "TopLeft", [], purge=True)
     assert str(raised.value) == "tables: empty with purge: true would disallow every table; list the tables the role needs"
     assert client.reads == [] and client.cache == {}
+
+
+# -- tables: what the vendor disallows ----------------------------------------------------------------------------------
+
+def test_without_the_members_keys_a_table_to_disallow_is_an_unverified_step():
+    result = tables.converge_tables(table_client(), "NinjaOne", [], disallow=["Company / Team Role"])
+    assert result.values == {"status": "unverified"}
+    assert result.after == {"allowed": [], "disallowed": ["Company / Team Role"]}
+    assert result.pending == [
+        {"kind": "table", "role": "NinjaOne", "table": "Company / Team Role", "action": "disallow", "verified": False}]
+    assert result.manual_steps == ["System > Security Roles > NinjaOne > System > Table Setup > Customize: move "
+                                   "'Company / Team Role' to 'Disallow access to these'"]
+
+
+def test_a_disallowed_table_the_member_can_open_is_verified_drift():
+    result = tables.converge_tables(table_client(["104", "101"]), "NinjaOne", ["Service / Service Board"],
+                                    disallow=["Company / Team Role"], member_keys=PAIR)
+    assert result.values == {"status": "drift", "item_form": "id"}
+    assert result.before == {"allowed": ["Company / Team Role", "Service / Service Board"]}
+    assert result.after == {"allowed": ["Service / Service Board"], "disallowed": ["Company / Team Role"]}
+    assert result.pending == [
+        {"kind": "table", "role": "NinjaOne", "table": "Company / Team Role", "action": "disallow", "verified": True}]
+    assert result.drifted
+
+
+def test_a_disallowed_table_the_member_cannot_see_is_verified():
+    result = tables.converge_tables(table_client(["101"]), "NinjaOne", [], disallow=["Company / Team Role"],
+                                    member_keys=PAIR)
+    assert (result.values, result.pending) == ({"status": "verified", "item_form": "id"}, [])
+
+
+def test_a_bare_name_that_may_be_a_disallowed_table_is_an_unverified_step():
+    """'Tax Code' may be Finance's or Sales's: the member may or may not open the one the vendor disallows."""
+    result = tables.converge_tables(table_client(["Tax Code"]), "NinjaOne", [], disallow=["Sales / Tax Code"],
+                                    member_keys=PAIR)
+    assert result.values == {"status": "unverified", "item_form": "name"}
+    assert result.pending == [
+        {"kind": "table", "role": "NinjaOne", "table": "Sales / Tax Code", "action": "disallow", "verified": False}]
+    assert not result.drifted
+
+
+def test_purge_lists_a_disallowed_table_once():
+    result = tables.converge_tables(table_client(["101", "104", "102"]), "NinjaOne", ["Service / Service Board"],
+                                    disallow=["Company / Team Role"], purge=True, member_keys=PAIR)
+    assert [(p["table"], p["action"]) for p in result.pending] == [
+        ("Company / Team Role", "disallow"), ("Finance / Tax Code", "disallow")]
+
+
+def test_a_table_both_allowed_and_disallowed_is_refused():
+    with pytest.raises(ValueError) as raised:
+        tables.converge_tables(table_client(), "NinjaOne", ["Company / Team Role"], disallow=["Company/ Team Roles"])
+    assert str(raised.value) == ("disallow: 'Company / Team Role' also in tables; a table is either allowed or "
+                                 "disallowed")
+    with pytest.raises(ValueError) as raised:
+        tables.converge_tables(table_client(), "NinjaOne", [], disallow=["Company / Team Rol"])
+    assert str(raised.value) == ("disallow[0]: unknown table 'Company / Team Rol'; closest on this tenant: "
+                                 "'Company / Team Role'")
+
+
+# -- integration: cells named without a value, partial profiles ----------------------------------------------------------
+
+ASKING = {"vendor": "dropsuite", "title": "Dropsuite", "role": {"name": "Dropsuite"}, "member": {"identifier": "dropsuite"},
+          "status": "complete",
+          "permissions": [{"module": "Companies", "function": "Company Maintenance", "add": "ask", "inquire": "ask"},
+                          {"module": "Finance", "function": "Agreements", "add": "ask", "inquire": "All"}],
+          "optional_permissions": [{"module": "System", "function": "Table Setup", "inquire": "ask"}]}
+
+
+def test_an_ask_cell_is_neither_set_nor_judged_and_is_listed():
+    want = integration.desired({"profile": ASKING}, check_mode=True)
+    assert want["permissions"] == [{"module": "Finance", "function": "Agreements", "inquire": "All"}]
+    assert want["not_judged"] == ["Companies / Company Maintenance: add", "Companies / Company Maintenance: inquire",
+                                  "Finance / Agreements: add"]
+    # Whatever an ask cell holds is not an excess grant: the accepted rows still name it.
+    assert want["accepted"][0] == {"module": "Companies", "function": "Company Maintenance", "add": "ask", "inquire": "ask"}
+    with_optional = integration.desired({"profile": ASKING, "include_optional": True}, check_mode=True)
+    assert with_optional["not_judged"][-1] == "System / Table Setup: inquire"
+
+
+def test_levels_set_the_ask_cells_by_any_spelling_of_the_row():
+    item = {"profile": ASKING, "levels": {"Companies / company maintenance": {"add": "None", "inquire": "All"},
+                                          "Finance/Agreement": {"add": "All"}}}
+    want = integration.desired(item, check_mode=False)
+    assert want["permissions"] == [
+        {"module": "Companies", "function": "Company Maintenance", "add": "None", "inquire": "All"},
+        {"module": "Finance", "function": "Agreements", "add": "All", "inquire": "All"}]
+    assert want["not_judged"] == []
+    assert ASKING["permissions"][0]["add"] == "ask", "the profile itself is left as it is"
+
+
+@pytest.mark.parametrize("levels, message", [
+    ({"Companies / Contacts": {"add": "All"}},
+     "levels['Companies / Contacts']: not a row of the dropsuite profile with a level to set; those rows are: "
+     "Companies / Company Maintenance, Finance / Agreements, System / Table Setup"),
+    ({"Finance / Agreements": {"inquire": "All"}},
+     "levels['Finance / Agreements'].inquire: not a cell whose level the vendor's page leaves unset; set add"),
+    ({"Finance / Agreements": {"add": "Full"}},
+     "levels['Finance / Agreements'].add: 'Full' is not a permission level: None, My or All"),
+    ({"Finance / Agreements": "All"}, "levels['Finance / Agreements']: expected a mapping of cell -> level, e.g. {add: All}"),
+    (["Finance / Agreements"], 'levels: expected a mapping of "Module / Function" -> {cell: level}, e.g. {"Companies / '
+                               'Company Maintenance": {inquire: All}}'),
+], ids=["row", "cell", "level", "cells-not-mapping", "not-mapping"])
+def test_levels_that_name_no_ask_cell_are_refused(levels, message):
+    with pytest.raises(ValueError) as raised:
+        integration.desired({"profile": ASKING, "levels": levels}, check_mode=True)
+    assert str(raised.value) == message

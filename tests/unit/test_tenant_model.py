@@ -117,7 +117,7 @@ def test_a_host_name_with_a_slash_is_refused():
 
 def test_the_override_keys_are_those_of_an_integration_item():
     assert sorted(OVERRIDE_KEYS) == sorted(["role_name", "member", "key", "purge", "include_optional", "include_temporary",
-                                            "reassign_role", "adopt_role"])
+                                            "allow_partial", "levels", "reassign_role", "adopt_role"])
 
 
 def test_recorded_facts_are_used_for_their_company_only():
@@ -194,3 +194,21 @@ def test_every_item_a_variable_fills_is_one_the_engine_takes():
         part, _dot, key = variable.item.partition(".")
         assert part in INTEGRATION_OPTIONS, variable.name
         assert not key or key in {"member": MEMBER_OPTIONS, "key": KEY_OPTIONS}[part], variable.name
+
+
+def test_a_shared_table_is_filled_in_from_the_profile_it_names_and_the_new_options_reach_the_item():
+    table = {"status": "complete", "permissions": [{"module": "Companies", "function": "Contacts", "inquire": "All"}]}
+    profiles = dict(PROFILES, clouddr=dict(PROFILES["topleft"], vendor="clouddr", **table),
+                    sharer={"vendor": "sharer", "same_as": "clouddr", "role": {"name": "Sharer"}, "member": {"identifier": "s"}})
+    tenant = build_tenant({"cw_vendors": ["sharer"], "cw_allow_partial": "yes",
+                           "cw_levels": {"Companies / Contacts": {"add": "All"}}}, profiles, {}.get, host="acme", environ=ENV)
+    [got] = tenant["tenant"]["integrations"]
+    assert got["profile"]["permissions"] == table["permissions"] and got["profile"]["role"] == {"name": "Sharer"}
+    assert got["allow_partial"] is True and got["levels"] == {"Companies / Contacts": {"add": "All"}}
+    # Several vendors: cw_levels is a single-vendor variable; cw_vendor_overrides gives them per vendor.
+    tenant = build_tenant({"cw_vendors": ["sharer", "topleft"], "cw_levels": {"X / Y": {"add": "All"}},
+                           "cw_vendor_overrides": {"topleft": {"levels": {"A / B": {"edit": "My"}}, "allow_partial": True}}},
+                          profiles, {}.get, host="acme", environ=ENV)
+    sharer, topleft = tenant["tenant"]["integrations"]
+    assert (sharer["levels"], sharer["allow_partial"]) == (None, False)
+    assert (topleft["levels"], topleft["allow_partial"]) == ({"A / B": {"edit": "My"}}, True)

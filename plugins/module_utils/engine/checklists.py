@@ -86,6 +86,12 @@ def compliance_line(compliance):
         (compliance.get("status") or "unknown").replace("_", " "), " (%d cell(s) differ)" % cells if cells else "")
     if compliance.get("levels_assumed"):
         line += " The vendor publishes some rights without a level; they are taken as All here."
+    if compliance.get("profile_status") == "partial":
+        line += (" The vendor profile is **partial** (%s): only its rows are checked, and this list may not be all the"
+                 " integration needs." % compliance.get("profile_missing"))
+    if compliance.get("not_judged"):
+        line += (" Not judged, as the vendor's page names their level without a value: %s; the operator gives their"
+                 " levels." % "; ".join(compliance["not_judged"]))
     return line
 
 
@@ -214,6 +220,15 @@ def next_section(tenant, integration, pending, optional, outside):
     if optional.get("permissions") or optional.get("tables"):
         lines += ["- To grant what the vendor marks optional as well (and have audits require it), add "
                   "`-e cw_include_optional=true` (or set `cw_include_optional: true` for this tenant)."]
+    compliance = integration.get("compliance") or {}
+    if compliance.get("profile_status") == "partial" and not offboarded:
+        lines += ["- %s's profile is partial: onboarding grants only the rows it has, and runs only with "
+                  "`-e cw_allow_partial=true` (or `cw_allow_partial: true` for this tenant)." % integration["title"]]
+    if compliance.get("not_judged") and not offboarded:
+        first = compliance["not_judged"][0].rsplit(": ", 1)
+        lines += ["- Give the levels the vendor's page leaves without a value (each None, My or All), so that they are "
+                  "set and judged too, e.g. `-e '{\"cw_vendor_overrides\": {\"%s\": {\"levels\": {\"%s\": {\"%s\": "
+                  "\"All\"}}}}}'`." % (vendor, first[0], first[1])]
     if any(s.get("kind") == "board_restriction" for s in outside):
         lines += ["- To keep the member off some service boards, name them: "
                   "`-e '{\"cw_member_excluded_boards\": [\"Board name\"]}'`."]

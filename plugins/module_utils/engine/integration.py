@@ -18,7 +18,8 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.members 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import problems as profile_problems
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import (
+    asked_cells, fill_levels, onboarding_problems, without_asked, problems as profile_problems)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     Role, SecurityRoles, check_role_name, converge_role, find_role, load_roles, takeover_problem)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import converge_tables, setup_screens
@@ -50,6 +51,12 @@ class Compliance:
     tables_required: int = 0
     table_as_member: bool = False
     table_item_form: str | None = None
+    # The profile: complete, or partial (its vendor's table known only in part: only its rows are checked, and
+    # profile_missing says what is not known); the cells its page names without a value, not judged.
+    profile_status: str = "complete"
+    profile_missing: str | None = None
+    not_judged: list = listed(default_factory=list)
+    tables_disallowed: int = 0
     found: str | None = None
 
     def as_dict(self):
@@ -60,7 +67,9 @@ class Compliance:
                 "cells": self.cells, "levels_assumed": self.levels_assumed, "key": self.key,
                 "key_expiration": self.key_expiration, "permission_rows": self.permission_rows,
                 "member_state": self.member_state, "tables_required": self.tables_required,
-                "table_as_member": self.table_as_member, "table_item_form": self.table_item_form}
+                "table_as_member": self.table_as_member, "table_item_form": self.table_item_form,
+                "profile_status": self.profile_status, "profile_missing": self.profile_missing,
+                "not_judged": self.not_judged, "tables_disallowed": self.tables_disallowed}
         if self.found is not None:
             data["found"] = self.found
         return data
@@ -124,6 +133,10 @@ def prevalidate(client, items, check_mode, state="present"):
             check_role_name(want["role"], where + ".role_name")
             desired_matrix(want["permissions"])
             check_member_input(want["member"])
+            if state == "present" and not check_mode:  # an audit judges what it can; onboarding converges all or nothing
+                refused = onboarding_problems(item["profile"], want["not_judged"], want["allow_partial"])
+                if refused:
+                    raise ValueError("; ".join(refused))
             wants.append(want)
         except ValueError as exc:
             problems.append("%s (%s): %s" % (where, (item.get("profile") or {}).get("vendor", "?"), exc))
@@ -154,10 +167,11 @@ def prevalidate(client, items, check_mode, state="present"):
         for want in wants:
             want["permissions"] = known_only(want, want["permissions"], lambda r: functions.resolve(r["module"], r["function"]))
             want["accepted"] = [r for r in want["accepted"] if resolves(lambda: functions.resolve(r["module"], r["function"]))]
-    if any(w["tables"] for w in wants):
+    if any(w["tables"] or w["disallow"] for w in wants):
         tables = TableIndex(setup_screens(client))
         for want in wants:
             want["tables"] = known_only(want, want["tables"], tables.resolve)
+            want["disallow"] = known_only(want, want["disallow"], tables.resolve)
     return wants
 
 
@@ -252,8 +266,9 @@ def merge_rows(rows):
 
 
 def desired(item, check_mode):
-    """What this run wants for one integration: the profile with the user's overrides."""
-    profile = item["profile"]
+    """What this run wants for one integration: the profile with the user's overrides (its ask cells filled in from
+    ``levels``; those left are neither set nor judged)."""
+    profile = fill_levels(item["profile"], item.get("levels"))
     member = dict(profile.get("member") or {})
     member.update({k: v for k, v in (item.get("member") or {}).items() if v is not None})
     key = dict(item.get("key") or {})
@@ -268,13 +283,18 @@ def desired(item, check_mode):
         "vendor": profile["vendor"],
         "title": profile.get("title") or profile["vendor"],
         "role": item.get("role_name") or profile["role"]["name"],
-        "permissions": merged_permissions(profile, item.get("include_optional"), temporary),
-        "accepted": merged_permissions(profile, True, True),
+        "permissions": without_asked(merged_permissions(profile, item.get("include_optional"), temporary)),
+        "accepted": merged_permissions(profile, True, True),  # an ask cell too: whatever it holds is not an excess grant
         "tables": tables,
+        "disallow": list(profile.get("disallowed_tables") or []),
         "member": member,
         "key": key,
         "purge": bool(item.get("purge")),
         "levels_assumed": bool(profile.get("levels_assumed")),
+        "status": profile.get("status") or "complete",
+        "missing": profile.get("missing"),
+        "allow_partial": bool(item.get("allow_partial")),
+        "not_judged": asked_cells(profile, optional=bool(item.get("include_optional"))),
         # For the checklist: what the vendor marks optional and this run leaves out, and its steps outside ConnectWise.
         "optional": {} if item.get("include_optional") else {
             "permissions": list(profile.get("optional_permissions") or []), "tables": list(profile.get("optional_tables") or [])},
@@ -319,9 +339,10 @@ def converge_integration(client, want, state="present", method="auto", settings_
         steps["member"].warnings.append("Table Setup access not verified: member %s holds role %s, not %s"
                                         % (identifier, holder, role.name))
         pair = None
-    if want["tables"]:  # purge never empties a list (converge_tables refuses it): no tables asked, nothing to read
+    if want["tables"] or want["disallow"]:  # purge never empties a list (converge_tables refuses it)
         steps["tables"] = converge_tables(client, role.name, want["tables"], purge=want["purge"] and bool(want["tables"]),
-                                          member_keys=pair, member=identifier if pair else None)
+                                          member_keys=pair, member=identifier if pair else None,
+                                          disallow=want["disallow"])
     return report(want, steps, check_mode, role)
 
 
@@ -339,6 +360,12 @@ def held_pair(key, given, key_outcome):
 def report(want, steps, check_mode, role):
     checklist, pending, changed = [], [], False
     warnings = want["warnings"] + ["%s profile: skipped, this tenant lacks %s" % (want["vendor"], s) for s in want["skipped"]]
+    if want["status"] == "partial":
+        warnings.append("%s profile is partial (%s): only its rows are checked" % (want["vendor"], want["missing"]))
+    if want["not_judged"]:
+        warnings.append("%s profile: %d cell(s) not judged, as the vendor's page names their level without a value (%s); "
+                        "set them in cw_vendor_overrides.%s.levels" % (want["vendor"], len(want["not_judged"]),
+                                                                       "; ".join(want["not_judged"]), want["vendor"]))
     if check_mode and key_state(steps["key"])[0] == "not_held":
         # The rest of the integration is judged all the same; the report must not let that pass for a working key.
         warnings.append("the API key of member %s was not verified: no key pair is held for it" % want["member"]["identifier"])
@@ -424,7 +451,8 @@ def compliance(want, steps, check_mode):
         levels_assumed=want["levels_assumed"], key=key_status, key_expiration=key_expiration,
         permission_rows=len(steps["permissions"].after), member_state=member_before.get("state"),
         tables_required=len(want["tables"]), table_as_member=bool(tables) and "item_form" in tables.values,
-        table_item_form=tables.values.get("item_form") if tables else None)
+        table_item_form=tables.values.get("item_form") if tables else None, profile_status=want["status"],
+        profile_missing=want["missing"], not_judged=list(want["not_judged"]), tables_disallowed=len(want["disallow"]))
 
 
 def key_state(outcome):

@@ -4,18 +4,29 @@
 
 cw_integration and cw_fleet_audit check every profile they are given against it before any request, and the unit tests
 check every shipped profile against the same schema: a misspelt key (``tabels``) is an error naming the closest known
-key, never a key silently dropped (which would leave a vendor's tables unrequired)."""
+key, never a key silently dropped (which would leave a vendor's tables unrequired).
+
+Beyond the levels None, My and All, a cell may be ``ask``: the vendor's page names the level without its value. Such a
+profile is converged only once the operator has set each of those cells (``levels``, see fill_levels); an audit checks
+every other cell and reports them as not judged. A profile of ``status: partial`` (its vendor's table is known only in
+part, ``missing`` says what) is audited for the rows it has and onboarded only with ``allow_partial``. A vendor whose
+page publishes another vendor's table names that profile in ``same_as`` and takes its table from it (resolve_shared)."""
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, LEVELS
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import function_key, table_key
 
 _VENDOR = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 OUTSIDE_KINDS = ("ip_allowlist", "portal", "connect", "board_restriction", "troubleshooting")
+# A cell whose level the vendor's page names without a value ("Add, Edit, Inquire"): set by the operator (fill_levels).
+ASK = "ask"
+STATUSES = ("complete", "partial")
 
 # A kind of value: its test, and what to give instead.
 KINDS = {
@@ -23,6 +34,9 @@ KINDS = {
     "text or null": (lambda v: v is None or (isinstance(v, str) and bool(v.strip())), "a non-empty string or null"),
     "bool": (lambda v: isinstance(v, bool), "true or false"),
     "level": (lambda v: v in LEVELS, "a permission level: None, My or All"),
+    "level or ask": (lambda v: v in LEVELS or v == ASK,
+                     "a permission level: None, My or All (or ask: the vendor's page names the level without its value)"),
+    "status": (lambda v: v in STATUSES, "complete or partial (the vendor's table is known only in part)"),
     "vendor": (lambda v: isinstance(v, str) and bool(_VENDOR.fullmatch(v)),
                "a vendor name of lower-case letters, digits and '_' (the file name)"),
     "date": (lambda v: isinstance(v, str) and bool(_DATE.fullmatch(v)), 'a quoted date such as "2026-01-31"'),
@@ -35,7 +49,9 @@ KINDS = {
 }
 
 # A mapping is a dict of key -> schema, a list is [schema of each item], anything else a kind.
-ROW = dict({"module": "text", "function": "text"}, **{cell: "level" for cell in CELLS})
+ROW = dict({"module": "text", "function": "text"}, **{cell: "level or ask" for cell in CELLS})
+# Cells granted during setup only: always a level the vendor gives.
+TEMPORARY_ROW = dict({"module": "text", "function": "text"}, **{cell: "level" for cell in CELLS})
 # A step of the vendor's procedure outside ConnectWise (or one the vendor leaves to the MSP): the checklist's last
 # section and the audit report show them; nothing checks them. text and steps are the vendor's own words; url and
 # addresses exactly as its page gives them (ip_allowlist: none when the page lists none).
@@ -44,13 +60,17 @@ SCHEMA = {
     "vendor": "vendor",
     "title": "text",
     "source": {"document": "text", "url": "https url or null", "version": "text or null", "retrieved": "date"},
+    "status": "status",
+    "missing": "text or null",
+    "same_as": "vendor",
     "levels_assumed": "bool",
     "role": {"name": "text"},
     "permissions": [ROW],
     "optional_permissions": [ROW],
-    "temporary_permissions": [ROW],
+    "temporary_permissions": [TEMPORARY_ROW],
     "tables": ["table"],
     "optional_tables": ["table"],
+    "disallowed_tables": ["table"],
     "member": {"identifier": "text", "name": "text or null", "level": "text or null", "notes": "text or null"},
     "key": {"description": "text", "kind": "key kind"},
     "outside": [OUTSIDE_STEP],
@@ -70,6 +90,147 @@ def problems(profile, where="profile"):
         return ["%s: a vendor profile (mapping) is required" % where]
     found = []
     _check(profile, SCHEMA, where, "", found)
+    if profile.get("same_as") and "permissions" not in profile:
+        found.append("%s.same_as: the table of %s is not filled in; the integration role takes it from that profile "
+                     "(files/profiles), or give the profile with its table" % (where, profile["same_as"]))
+    if not found:
+        found.extend(_consistency(profile, where))
+    return found
+
+
+def _consistency(profile, where):
+    """What the schema of each value cannot say: a partial profile says what is missing, a complete one does not; a
+    table is not both allowed and disallowed; a shared table is filled in."""
+    found = []
+    status = profile.get("status") or "complete"
+    if status == "partial" and not profile.get("missing"):
+        found.append("%s.missing: a partial profile says what its vendor's table leaves unknown" % where)
+    if status == "complete" and profile.get("missing"):
+        found.append("%s.missing: only a partial profile leaves something unknown; set status: partial or remove missing"
+                     % where)
+    allowed = {table_key(t) for t in (profile.get("tables") or []) + (profile.get("optional_tables") or [])}
+    for position, entry in enumerate(profile.get("disallowed_tables") or []):
+        if table_key(entry) in allowed:
+            found.append("%s.disallowed_tables[%d]: %r is also in tables; a table is either allowed or disallowed"
+                         % (where, position, entry))
+    for section in ("permissions", "optional_permissions"):
+        if any(row.get(cell) == ASK for row in profile.get(section) or [] for cell in CELLS) and profile.get("levels_assumed"):
+            found.append("%s.levels_assumed: a profile with ask cells takes no level for granted; set it to false" % where)
+            break
+    return found
+
+
+# The keys of a profile that make up its table: what a profile with same_as takes from the one it names.
+TABLE_KEYS = ("status", "missing", "levels_assumed", "permissions", "optional_permissions", "temporary_permissions",
+              "tables", "optional_tables", "disallowed_tables")
+
+
+def resolve_shared(profile, load):
+    """A profile that names another in ``same_as`` (its vendor's page publishes that vendor's table), with the table
+    keys of that one; any other profile as it is. ``load(vendor)`` gives a profile by name. The result keeps
+    ``same_as`` (reports say whose table it is) and its own title, source, role, member, key and notes."""
+    if not isinstance(profile, dict) or not profile.get("same_as"):
+        return profile
+    vendor, other = profile.get("vendor"), profile["same_as"]
+    own = [key for key in TABLE_KEYS if key in profile]
+    if own:
+        raise ValueError("%s profile: same_as %s takes its table from that profile; remove %s" % (vendor, other, ", ".join(own)))
+    try:
+        shared = load(other)
+    except KeyError:
+        raise ValueError("%s profile: same_as %r names no known profile" % (vendor, other)) from None
+    if not isinstance(shared, dict) or shared.get("same_as"):
+        raise ValueError("%s profile: same_as %s names a profile that is itself shared; name the profile with the table"
+                         % (vendor, other))
+    resolved = dict(profile)
+    resolved.update({key: copy.deepcopy(shared[key]) for key in TABLE_KEYS if key in shared})
+    return resolved
+
+
+def row_label(row):
+    return "%s / %s" % (row.get("module"), row.get("function"))
+
+
+def asked_cells(profile, optional=True):
+    """'Module / Function: cell' for every cell the profile marks ask, in order: of its required rows, and of its
+    optional rows unless ``optional`` is false (a run that leaves them out neither sets nor judges them)."""
+    sections = ("permissions", "optional_permissions") if optional else ("permissions",)
+    return ["%s: %s" % (row_label(row), cell) for section in sections
+            for row in profile.get(section) or [] for cell in CELLS if row.get(cell) == ASK]
+
+
+def fill_levels(profile, levels, where="levels"):
+    """The profile with the operator's levels in its ask cells. ``levels``: "Module / Function" -> {cell: level}, the
+    name spelt as the profile or the tenant writes it. A key or cell that is not an ask cell of the profile, or a value
+    that is not a level, is a ValueError naming it."""
+    if not levels:
+        return profile
+    if not isinstance(levels, dict):
+        raise ValueError("%s: expected a mapping of \"Module / Function\" -> {cell: level}, e.g. {\"Companies / Company "
+                         "Maintenance\": {inquire: All}}" % where)
+    profile = copy.deepcopy(profile)
+    rows = {}
+    for section in ("permissions", "optional_permissions"):
+        for row in profile.get(section) or []:
+            rows.setdefault(function_key(row["module"], row["function"]), []).append(row)
+    problems = []
+    for name, cells in levels.items():
+        here = "%s[%r]" % (where, name)
+        module, slash, function = str(name).partition("/")
+        found = rows.get(function_key(module.strip(), function.strip())) if slash else None
+        asked = [cell for row in found or [] for cell in CELLS if row.get(cell) == ASK]
+        if not asked:
+            problems.append("%s: not a row of the %s profile with a level to set; those rows are: %s" % (
+                here, profile.get("vendor"), ", ".join(sorted({c.split(": ")[0] for c in asked_cells(profile)})) or "none"))
+            continue
+        if not isinstance(cells, dict):
+            problems.append("%s: expected a mapping of cell -> level, e.g. {%s: All}" % (here, asked[0]))
+            continue
+        for cell, level in cells.items():
+            if cell not in asked:
+                problems.append("%s.%s: not a cell whose level the vendor's page leaves unset; set %s" % (
+                    here, cell, ", ".join(asked)))
+            elif level not in LEVELS:
+                problems.append("%s.%s: %r is not a permission level: None, My or All" % (here, cell, level))
+            else:
+                for row in found:
+                    if row.get(cell) == ASK:
+                        row[cell] = level
+    if problems:
+        raise ValueError("; ".join(problems))
+    return profile
+
+
+def without_asked(rows):
+    """Rows with their ask cells left out, and rows left with no cell dropped: what a run can judge or set."""
+    kept = []
+    for row in rows:
+        trimmed = {key: value for key, value in row.items() if value != ASK}
+        if any(cell in trimmed for cell in CELLS):
+            kept.append(trimmed)
+    return kept
+
+
+def onboarding_problems(profile, unset, allow_partial):
+    """Why a profile may not be converged (onboarding outside check mode), each naming what to set; [] when it may."""
+    vendor = profile.get("vendor")
+    found = []
+    if (profile.get("status") or "complete") == "partial" and not allow_partial:
+        found.append("the %s profile is partial (%s): onboarding would grant only the rows it has, and nothing was "
+                     "written. To onboard it all the same, set cw_allow_partial: true (or allow_partial: true under "
+                     "cw_vendor_overrides.%s, or on the integration)" % (vendor, profile.get("missing"), vendor))
+    if unset:
+        by_row = {}
+        for label in unset:
+            name, cell = label.rsplit(": ", 1)
+            by_row.setdefault(name, []).append(cell)
+        example = next(iter(by_row.items()))
+        found.append("the %s profile names %d level(s) without a value (the vendor's page gives none), so it is not "
+                     "converged until you set each, and nothing was written: %s. Set them, each None, My or All, in "
+                     "cw_vendor_overrides, e.g. {%s: {levels: {\"%s\": {%s}}}} (cw_levels in a single-vendor run, "
+                     "levels on the integration)" % (
+                         vendor, len(unset), "; ".join("%s: %s" % (name, ", ".join(cells)) for name, cells in by_row.items()),
+                         vendor, example[0], ", ".join("%s: All" % cell for cell in example[1])))
     return found
 
 
@@ -85,7 +246,7 @@ def _check(value, schema, where, path, found):
                 found.append("%s.%s: %s" % (where, key, unknown_key(key, schema)))
             else:
                 _check(value[key], schema[key], "%s.%s" % (where, key), _join(path, key), found)
-        if schema is ROW and not any(cell in value for cell in CELLS):
+        if any(schema is row for row in (ROW, TEMPORARY_ROW)) and not any(cell in value for cell in CELLS):
             found.append("%s: no level given; give at least one of %s" % (where, ", ".join(CELLS)))
     elif isinstance(schema, list):
         if not isinstance(value, list):

@@ -25,6 +25,8 @@ INTEGRATION_OPTIONS = {
     "include_temporary": {"type": "bool", "default": True},
     "reassign_role": {"type": "str"},
     "adopt_role": {"type": "bool", "default": False},
+    "allow_partial": {"type": "bool", "default": False},
+    "levels": {"type": "dict"},
 }
 # What doctor.yml records of a tenant (cw-output/tenants/<host>.yml) so that later runs need not read it again.
 TENANT_FACTS_OPTION = {"type": "dict", "options": {"codebase": {"type": "str"}, "level1_name": {"type": "str"}}}

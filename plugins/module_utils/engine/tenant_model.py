@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shlex
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import resolve_shared
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS, MEMBER_OPTIONS
 
@@ -83,10 +84,17 @@ VARIABLES = (
       "C(<cw_output_dir>/checklists).", derived="<cw_output_dir>/checklists"),
     V("cw_fail_on_pending", "bool", "Outside check mode, fail once at the end while manual steps remain.", default=True),
     V("cw_role_name", "str", "Role name instead of the profile's (single-vendor runs).", item="role_name", single=True),
+    V("cw_allow_partial", "bool", "Onboard a vendor whose profile is partial (its vendor's table is known only in part: "
+      "onboarding grants only the rows it has); without it such a profile is refused before any request. Audits use a "
+      "partial profile's rows either way and mark it partial.", default=False, item="allow_partial"),
+    V("cw_levels", "dict", "The levels of the cells a profile marks C(ask) (its vendor's page names the level without a "
+      "value), e.g. C({\"Companies / Company Maintenance\": {inquire: All}}) (single-vendor runs; else "
+      "C(cw_vendor_overrides.<vendor>.levels)). Onboarding refuses such a profile until each is set.",
+      item="levels", single=True),
     *MEMBER_VARIABLES,
     V("cw_vendor_overrides", "dict", "Per-vendor overrides, e.g. C({topleft: {role_name: TL, purge: true, member: "
       "{level: Corporate}}}); the keys are those of an integration item (role_name, member, key, purge, include_optional, "
-      "include_temporary, reassign_role, adopt_role).", default={}),
+      "include_temporary, allow_partial, levels, reassign_role, adopt_role).", default={}),
     V("cw_reassign_role", "str", "Offboarding; the role a deactivated member is moved to so that the vendor's role can "
       "be deleted.", item="reassign_role"),
     V("cw_adopt_role", "bool", [
@@ -258,7 +266,12 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
     check_vendors(vendors, overrides, sorted(set(profiles) | set(given)), host)
     target = "" if inventory_sources is None else " -i %s -l %s" % (
         " -i ".join(shlex.quote(str(source)) for source in inventory_sources), shlex.quote(host))
-    items = [integration_item(vendor, given[vendor] if vendor in given else profiles[vendor], values, overrides.get(vendor) or {},
+
+    def lookup(vendor):
+        return given[vendor] if vendor in given else profiles[vendor]
+
+    # A vendor whose page publishes another's table (same_as) takes that profile's table.
+    items = [integration_item(vendor, resolve_shared(lookup(vendor), lookup), values, overrides.get(vendor) or {},
                               len(vendors) == 1, "%s/%s-%s.json" % (values["cw_credentials_dir"], host, vendor),
                               HANDBACK % (target, vendor))
              for vendor in vendors]

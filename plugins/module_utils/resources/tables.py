@@ -18,13 +18,13 @@ UI_PATH = "System > Security Roles > %s > System > Table Setup > Customize"
 VERIFIED = ("table setup", "verified as member")
 
 
-def resolve_tables(screens, tables):
+def resolve_tables(screens, tables, where="tables"):
     index, wanted, problems = TableIndex(screens), {}, []
     for position, entry in enumerate(tables or []):
         try:
             row = index.resolve(entry)
         except (UnknownName, ValueError) as exc:
-            problems.append("tables[%d]: %s" % (position, exc))
+            problems.append("%s[%d]: %s" % (where, position, exc))
             continue
         wanted[row["id"]] = "%s / %s" % (row["category"], row["name"])
     if problems:
@@ -86,8 +86,9 @@ def verified_lists(client):
     return dict(client.cache.get(VERIFIED) or {})
 
 
-def converge_tables(client, role_name, tables, purge=False, member_keys=None, member=None):
-    """Compare the role's Table Setup list with ``tables``; everything to change is a manual step. ``member``: the
+def converge_tables(client, role_name, tables, purge=False, member_keys=None, member=None, disallow=()):
+    """Compare the role's Table Setup list with ``tables`` (to allow) and ``disallow`` (tables the vendor wants under
+    "Disallow access to these", which the member must not see); everything to change is a manual step. ``member``: the
     identifier of the API member whose pair ``member_keys`` is, holding the role (the caller checked both); with it,
     the list read is kept for the run's snapshot (note_verified)."""
     if purge and not tables:
@@ -95,8 +96,15 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
     outcome = Outcome("Table Setup access of security role %s" % role_name)
     screens = setup_screens(client)
     wanted = resolve_tables(screens, tables)
+    refused = resolve_tables(screens, disallow, "disallow")
+    both = sorted(set(wanted) & set(refused))
+    if both:
+        raise ValueError("disallow: %s also in tables; a table is either allowed or disallowed"
+                         % ", ".join(repr(refused[i]) for i in both))
     names = {s["id"]: "%s / %s" % (s["category"], s["name"]) for s in screens}
     outcome.after = {"allowed": sorted(wanted.values())}
+    if refused:
+        outcome.after["disallowed"] = sorted(refused.values())
     if not member_keys:
         outcome.values["status"] = "unverified"
         outcome.before = {"allowed": "unknown: no endpoint reads a role's list; give the member's keys to verify"}
@@ -105,6 +113,9 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
         for screen_id, label in sorted(wanted.items(), key=lambda item: item[1]):
             step = "%s: move '%s' to 'Allow access to these'" % (UI_PATH % role_name, label)
             outcome.need(step, {"kind": "table", "role": role_name, "table": label, "action": "allow", "verified": False})
+        for screen_id, label in sorted(refused.items(), key=lambda item: item[1]):
+            step = "%s: move '%s' to 'Disallow access to these'" % (UI_PATH % role_name, label)
+            outcome.need(step, {"kind": "table", "role": role_name, "table": label, "action": "disallow", "verified": False})
         return outcome
     found = allowed_for_member(client, member_keys, screens)
     outcome.values["item_form"] = found.form
@@ -115,12 +126,17 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
     if purge:
         outcome.after = {"allowed": sorted(wanted.values())}
     else:
-        outcome.after = {"allowed": sorted(set(outcome.before["allowed"]) | set(wanted.values()))}
+        outcome.after = {"allowed": sorted(set(outcome.before["allowed"]) - set(refused.values()) | set(wanted.values()))}
+    if refused:
+        outcome.after["disallowed"] = sorted(refused.values())
     missing = sorted(wanted[i] for i in wanted if not found.has(i))
+    # A disallowed table the member can open: proven when its item names that table alone; a bare name several tables
+    # share may be another one, so that step stays unverified.
+    opened = sorted((refused[i], i in found.allowed) for i in refused if found.has(i))
     extra = []
     if purge:
-        extra = sorted([names[i] for i in found.allowed - set(wanted)]
-                       + [item for item, ids in found.ambiguous if not ids & set(wanted)])
+        extra = sorted([names[i] for i in found.allowed - set(wanted) - set(refused)]
+                       + [item for item, ids in found.ambiguous if not ids & (set(wanted) | set(refused))])
     for item, ids in found.ambiguous:
         outcome.warnings.append("Table Setup item %r of role %s may be any of %s (this tenant names tables without their "
                                 "category); counted for the tables the profile needs" % (
@@ -136,8 +152,14 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
     for label in missing:
         outcome.need("%s: move '%s' to 'Allow access to these'" % (UI_PATH % role_name, label),
                      {"kind": "table", "role": role_name, "table": label, "action": "allow", "verified": verified})
+    for label, proven in opened:
+        outcome.need("%s: move '%s' to 'Disallow access to these'" % (UI_PATH % role_name, label),
+                     {"kind": "table", "role": role_name, "table": label, "action": "disallow", "verified": proven})
     for label in extra:
         outcome.need("%s: move '%s' to 'Disallow access to these'" % (UI_PATH % role_name, label),
                      {"kind": "table", "role": role_name, "table": label, "action": "disallow", "verified": True})
-    outcome.values["status"] = ("drift" if verified else "unverified") if outcome.pending else "verified"
+    if not outcome.pending:
+        outcome.values["status"] = "verified"
+    else:
+        outcome.values["status"] = "drift" if verified and any(item["verified"] for item in outcome.pending) else "unverified"
     return outcome
