@@ -56,9 +56,11 @@ class ActionModule(ActionBase):
         # The implicit localhost is the tenant of the CW_* variables: no inventory to name in the hand-back command.
         in_inventory = host in self._templar.template(task_vars.get("groups", {}).get("all", []))
         sources = self._templar.template(task_vars.get("ansible_inventory_sources", [])) if in_inventory else None
+        # AWX and Automation Platform give every job these extra variables (its "meta variables").
+        controller_job = "awx_job_id" in task_vars or "tower_job_id" in task_vars
         try:
             built = build_tenant(variables, Profiles(PROFILES), read_record, host=host, inventory_sources=sources,
-                                 environ=os.environ)
+                                 environ=os.environ, controller_job=controller_job)
         except (ValueError, OSError, yaml.YAMLError) as exc:
             return dict(result, failed=True, msg=str(exc))
         # The tenant holds the connection's private key and maybe members' key pairs: never shown.

@@ -21,6 +21,7 @@ package on PyPI (which bundles it) and unpack only that collection under tests/o
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import shutil
@@ -222,6 +223,15 @@ def test_execution_environment_is_pinned():
     tarball = "msp-connectwise-%s.tar.gz" % galaxy_version()
     assert deps["galaxy"]["collections"] == [{"name": "/build/collections/" + tarball, "type": "file"}]
     assert ee["additional_build_files"] == [{"src": "../build/" + tarball, "dest": "collections"}]
+
+
+def test_tests_run_jobs_with_the_runner_of_the_execution_environment():
+    """tests/installed runs the job templates through ansible-runner: the one the execution environment holds."""
+    pinned = load(AWX / "execution-environment.yml")["dependencies"]["ansible_runner"]["package_pip"]
+    assert pinned.startswith("ansible-runner==2.4.")
+    requirements = (REPO / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+    assert [line for line in requirements if line.startswith("ansible-runner")] == [pinned]
+    assert "ansible-runner==" + importlib.metadata.version("ansible-runner") == pinned
 
 
 def builder():

@@ -16,9 +16,9 @@ PROFILES = {name: {"vendor": name, "role": {"name": name.title()}, "member": {"i
 ENV = {"PWD": "/srv/ansible", "CW_COMPANY_ID": "acme"}
 
 
-def build(variables, records=None, host="acme", sources=None, environ=None):
+def build(variables, records=None, host="acme", sources=None, environ=None, controller_job=False):
     return build_tenant(variables, PROFILES, (records or {}).get, host=host, inventory_sources=sources,
-                        environ=ENV if environ is None else environ)
+                        environ=ENV if environ is None else environ, controller_job=controller_job)
 
 
 def item(variables, **options):
@@ -151,6 +151,22 @@ def test_handback_names_the_inventory_and_the_host_when_there_is_one():
     got = item({"cw_vendors": ["topleft"]}, sources=["/inv/tenants.yml", "/inv/my hosts.yml"])["key"]["handback"]
     assert got == ("run: ansible-playbook msp.connectwise.key_import -i /inv/tenants.yml -i '/inv/my hosts.yml' -l acme"
                    + tail)
+
+
+def test_handback_in_a_controller_job_names_the_host_and_the_credentials_folder():
+    """An AWX job's inventory is a script in its private data dir, gone when the job ends: the command a person runs
+    afterwards from a shell names the host alone, and the folder the job keeps the tenant's key pairs in."""
+    tail = " -e cw_vendor=topleft (it asks for both keys, checks them as the member and keeps them for the next run)"
+    environ = dict(ENV, CW_OUTPUT_DIR="/var/lib/cw output/acme")
+    got = item({"cw_vendors": ["topleft"]}, sources=["/runner/inventory/hosts"], controller_job=True, environ=environ)
+    assert got["key"]["handback"] == ("run: ansible-playbook msp.connectwise.key_import -i acme, "
+                                      "-e 'cw_credentials_dir=/var/lib/cw output/acme/credentials'" + tail)
+    got = item({"cw_vendors": ["topleft"], "cw_credentials_dir": "/keys"}, sources=["/runner/inventory/hosts"],
+               controller_job=True)
+    assert got["key"]["handback"] == "run: ansible-playbook msp.connectwise.key_import -i acme, -e cw_credentials_dir=/keys" + tail
+    # The implicit localhost of a job without an inventory host: nothing to name, as on the command line.
+    assert item({"cw_vendors": ["topleft"]}, controller_job=True)["key"]["handback"] == (
+        "run: ansible-playbook msp.connectwise.key_import" + tail)
 
 
 def test_connection_variables_that_are_set_join_the_tenant_and_secrets_stay_out_of_vars():

@@ -249,14 +249,16 @@ def record_path(values, host):
     return "%s/tenants/%s.yml" % (values["cw_output_dir"], host)
 
 
-def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None):
+def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None,
+                 controller_job=False):
     """The tenant as cw_integration and cw_fleet_audit take it, and the resolved role variables.
 
     ``variables``: the role variables given (templated); ``profiles``: vendor name -> profile (a mapping that may
     load lazily; its keys are the known vendors); ``read_record(path)``: the parsed doctor record at path, or None;
     ``inventory_sources``: the inventory's sources when the host is in one (the key hand-back command names them),
-    else None; ``environ``: the controller's environment. Returns {"tenant", "vars" (without secrets), "allow_pending"}. Raises
-    ValueError with a message naming the variable and the fix."""
+    else None; ``environ``: the controller's environment; ``controller_job``: the run is an AWX / Automation Platform
+    job. Returns {"tenant", "vars" (without secrets), "allow_pending"}. Raises ValueError with a message naming the
+    variable and the fix."""
     environ = {} if environ is None else environ
     values = resolve(variables, environ)
     vendors, overrides = values["cw_vendors"], values["cw_vendor_overrides"]
@@ -264,8 +266,15 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
     if not isinstance(given, dict):
         raise ValueError("cw_integration_profiles must be a mapping of vendor name -> profile")
     check_vendors(vendors, overrides, sorted(set(profiles) | set(given)), host)
-    target = "" if inventory_sources is None else " -i %s -l %s" % (
-        " -i ".join(shlex.quote(str(source)) for source in inventory_sources), shlex.quote(host))
+    if inventory_sources is None:
+        target = ""
+    elif controller_job:
+        # A job's inventory is a script in its private data directory, gone when the job ends (and inside its
+        # container while it runs): the command names the host alone, and the folder the job keeps key pairs in, for
+        # a shell with the tenant's CW_* variables where that folder is mounted.
+        target = " -i %s -e %s" % (shlex.quote(host + ","), shlex.quote("cw_credentials_dir=" + values["cw_credentials_dir"]))
+    else:
+        target = " -i %s -l %s" % (" -i ".join(shlex.quote(str(source)) for source in inventory_sources), shlex.quote(host))
 
     def lookup(vendor):
         return given[vendor] if vendor in given else profiles[vendor]
