@@ -277,8 +277,14 @@ def _set(section, position, **values):
     # A profile cites the vendor's page, never a test fixture.
     (lambda data: data["source"].update(seed="lifecycle_manager.txt"),
      "p.source.seed: unknown key; known keys: document, url, version, retrieved"),
+    # A checklist step a person copies into a firewall: an address printed incomplete is never one of its addresses.
+    (lambda data: data.update(outside=[{"kind": "ip_allowlist", "text": "Allow our addresses.",
+                                        "addresses": ["3.23.117.12", "3.138.54"]}]),
+     "p.outside[0].addresses[1]: '3.138.54' is not an IP address or network such as 203.0.113.7 or 203.0.113.0/24 (an "
+     "address a page prints incomplete belongs in the step's text, to confirm with the vendor)"),
 ], ids=["level", "level-case", "temporary-cell", "cell", "row-without-level", "row-without-module", "tables-string",
-        "table-without-category", "no-identifier", "member-string", "bool", "unquoted-date", "vendor", "fixture-file"])
+        "table-without-category", "no-identifier", "member-string", "bool", "unquoted-date", "vendor", "fixture-file",
+        "incomplete-address"])
 def test_each_value_is_checked(change, message):
     data = profile("lifecycle_manager")  # 18 rows, 2 optional ones, no temporary one, 16 tables
     change(data)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import ipaddress
 import re
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, LEVELS
@@ -27,6 +28,14 @@ OUTSIDE_KINDS = ("ip_allowlist", "portal", "connect", "board_restriction", "trou
 # A cell whose level the vendor's page names without a value ("Add, Edit, Inquire"): set by the operator (fill_levels).
 ASK = "ask"
 STATUSES = ("complete", "partial")
+
+def _is_address(value):
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return False
+    return True
+
 
 # A kind of value: its test, and what to give instead.
 KINDS = {
@@ -43,6 +52,10 @@ KINDS = {
     "https url or null": (lambda v: v is None or (isinstance(v, str) and v.startswith("https://")),
                           "an https:// address or null"),
     "table": (lambda v: isinstance(v, str) and "/" in v, "a Table Setup entry written 'Category / Table'"),
+    # An address a person will type into a firewall: a whole IPv4/IPv6 address or network, never a fragment of one.
+    "address": (lambda v: isinstance(v, str) and _is_address(v),
+                "an IP address or network such as 203.0.113.7 or 203.0.113.0/24 (an address a page prints incomplete "
+                "belongs in the step's text, to confirm with the vendor)"),
     "outside kind": (lambda v: v in OUTSIDE_KINDS, "one of " + ", ".join(OUTSIDE_KINDS)),
     "key kind": (lambda v: v in ("permanent", "token"),
                  "permanent (a key made on the member's API Keys tab) or token (issued through the API; it expires)"),
@@ -55,7 +68,7 @@ TEMPORARY_ROW = dict({"module": "text", "function": "text"}, **{cell: "level" fo
 # A step of the vendor's procedure outside ConnectWise (or one the vendor leaves to the MSP): the checklist's last
 # section and the audit report show them; nothing checks them. text and steps are the vendor's own words; url and
 # addresses exactly as its page gives them (ip_allowlist: none when the page lists none).
-OUTSIDE_STEP = {"kind": "outside kind", "text": "text", "url": "https url or null", "addresses": ["text"], "steps": ["text"]}
+OUTSIDE_STEP = {"kind": "outside kind", "text": "text", "url": "https url or null", "addresses": ["address"], "steps": ["text"]}
 SCHEMA = {
     "vendor": "vendor",
     "title": "text",
