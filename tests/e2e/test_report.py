@@ -1,17 +1,24 @@
 """The HTML audit report, parsed strictly (it is well-formed XML as well as HTML): one row per tenant, one cell per
 vendor with its status as text and a link to its evidence, and per cell what was checked and found, for a compliant,
-a drift, a missing-role, an unverified and an expired-key cell, a vendor not assigned and a tenant whose audit failed."""
+a drift, a missing-role, an unverified and an expired-key cell, a vendor not assigned and a tenant whose audit failed;
+per tenant what changed since the previous audit's snapshot. What a browser shows at a phone's width and how readable
+its faint text is are checked on the page's style sheet (no browser runs here)."""
 
 from __future__ import annotations
 
+import copy
 import json
+import os
 import re
 import time
 from datetime import datetime, timezone
 
 import pytest
+import yaml
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import merged_permissions
+from tests.conftest import REPO
 from tests.published import unpublished
 
 from .conftest import CLIENT_ID, run_book
@@ -57,6 +64,11 @@ def fleet(sim_server, tmp_path_factory):
         administer(sim, name, sorted((out / "out" / "checklists").glob(name + "-*.md")), out / "ui-keys" / name)
     onboard = run_book(out, "onboard.yml", inventory=inventory, extra=dict(tokens, cw_hosts="alpha:bravo"))
     assert onboard.rc == 0, onboard.stdout[-3000:]
+    # The first audit: every tenant's first snapshot. Then an administrator changes bravo's TopLeft role and its
+    # TimeSanity key pair is lost: the second audit names the change and says its Table Setup list is not compared.
+    first = run_book(out, "audit.yml", inventory=inventory, extra=tokens, tag="audit1")
+    assert first.rc == 2 and "fatal: [echo]" in first.stdout, first.stdout[-3000:]
+    before = (out / "out" / "reports" / "audit.html").read_text()
     sim.ui_set_levels("TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "None"}], company="bravo")
     (out / "out" / "credentials" / "bravo-timesanity.json").unlink()
     expires = json.loads((out / "out" / "credentials" / "delta-topleft.json").read_text())["expiration"]
@@ -72,6 +84,7 @@ def fleet(sim_server, tmp_path_factory):
     held = [json.loads(p.read_text()) for p in (out / "out" / "credentials").glob("*.json")]
     assert len(held) == 4
     return {"report": json.loads((reports / "audit.json").read_text()), "html": (reports / "audit.html").read_text(),
+            "before": before,
             "expires": expires, "member_keys": [k for pair in held for k in (pair["public_key"], pair["private_key"])]}
 
 
@@ -107,21 +120,25 @@ def test_the_header_gives_when_the_audit_began(root, fleet):
 def test_one_row_per_tenant_and_one_cell_per_vendor_with_its_status_as_text(root, fleet):
     matrix = [t for t in root.iter("table") if t.get("class") == "matrix"][0]
     head = matrix.find("thead/tr")
-    assert [(th.get("scope"), text(th)) for th in head] == [("col", "Tenant"), ("col", "TimeSanity"), ("col", "TopLeft")]
+    assert [(th.get("scope"), text(th)) for th in head] == [("col", "Tenant"), ("col", "TimeSanity"), ("col", "TopLeft"),
+                                                            ("col", "Changes")]
     rows = matrix.find("tbody").findall("tr")
     assert [(r[0].tag, r[0].get("scope"), text(r[0])) for r in rows] == [
         ("th", "row", name) for name in ("alpha", "bravo", "charlie", "delta", "echo")]
     cells = {text(r[0]): [(text(td), td.get("class"), td.find("a").get("href") if td.find("a") is not None else None)
                           for td in r[1:]] for r in rows}
+    # The last column: the tenant's changes since its previous snapshot (bravo's TopLeft role changed between the audits).
     assert cells == {
-        "alpha": [("✓ Compliant", "status compliant", "#alpha-timesanity"), ("✓ Compliant", "status compliant", "#alpha-topleft")],
+        "alpha": [("✓ Compliant", "status compliant", "#alpha-timesanity"), ("✓ Compliant", "status compliant", "#alpha-topleft"),
+                  ("0", "num zero", "#changes-alpha")],
         "bravo": [("? Unverified tables", "status unverified_tables", "#bravo-timesanity"),
-                  ("✗ Drift: 1 cell", "status drift", "#bravo-topleft")],
+                  ("✗ Drift: 1 cell", "status drift", "#bravo-topleft"), ("1", "num", "#changes-bravo")],
         "charlie": [("✗ Missing role", "status missing_role", "#charlie-timesanity"),
-                    ("✗ Missing role", "status missing_role", "#charlie-topleft")],
+                    ("✗ Missing role", "status missing_role", "#charlie-topleft"), ("0", "num zero", "#changes-charlie")],
         "delta": [("not assigned", "none", None),
-                  ("✗ Drift: 1 cell key expired %s" % fleet["expires"][:10], "status drift", "#delta-topleft")],
-        "echo": [("! Error not audited", "status error", "#echo-error")] * 2,
+                  ("✗ Drift: 1 cell key expired %s" % fleet["expires"][:10], "status drift", "#delta-topleft"),
+                  ("0", "num zero", "#changes-delta")],
+        "echo": [("! Error not audited", "status error", "#echo-error")] * 2 + [("not compared", "none", "#changes-echo")],
     }
 
 
@@ -139,7 +156,7 @@ def test_a_summary_per_vendor_and_over_the_fleet(root, fleet):
                                                  "topleft": {"compliant": 1, "drift": 2, "missing_role": 1}}
     overall = [p for p in summary.iter("p") if p.get("class") == "overall"][0]
     assert text(overall) == ("All tenants and vendors: Compliant 2, Drift 2, Missing role 2, Unverified tables 1, Error 1. "
-                             "An error counts once per tenant whose audit failed.")
+                             "An error counts once per tenant whose audit failed. 1 change since the previous snapshots.")
 
 
 def test_a_compliant_cell_shows_what_was_checked(root, fleet):
@@ -182,7 +199,10 @@ def test_a_drift_cell_shows_the_cells_that_differ_from_and_to(root, fleet):
     assert text(article.find("h3")) == "bravo / TopLeft: ✗ Drift: 1 cell"
     [checklist] = [e for e in article.iter("details") if e.get("class") == "checklist"]
     assert checklist.get("open") == "open" and text(checklist.find("summary")) == "Checklist for the ConnectWise UI: 1 step"
-    assert [text(li) for li in checklist.find("ol")] == cell["manual_steps"]
+    # The module's steps, with the page's arrow.
+    assert cell["manual_steps"] == ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
+    assert [text(li) for li in checklist.find("ol")] == [
+        "System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None → All"]
 
 
 def test_unverified_tables_say_why_and_which(root, fleet):
@@ -229,9 +249,10 @@ def test_a_failed_tenant_shows_its_error(root, fleet):
     article = by_id(root)["echo-error"]
     assert text(article.find("h3")) == "echo: ! Error"
     error = fleet["report"]["tenants"]["echo"]["_error"]
+    # The module's message, with the page's arrow.
+    assert error["message"].startswith("GET /system/securityroles -> HTTP 401: ")
     assert [text(p) for p in article.findall("p")] == [
-        "Checked %s." % shown(error["checked_at"]), error["message"]]
-    assert "401" in error["message"]
+        "Checked %s." % shown(error["checked_at"]), error["message"].replace(" -> ", " → ")]
 
 
 def test_print_hides_the_navigation_opens_every_list_and_starts_each_tenant_on_a_page(root):
@@ -249,3 +270,198 @@ def test_print_hides_the_navigation_opens_every_list_and_starts_each_tenant_on_a
     assert "beforeprint" in script.text and "d.open = true" in script.text
     assert [s.get("id") for s in root.iter("section") if s.get("class") == "tenant"] == [
         "tenant-" + name for name in ("alpha", "bravo", "charlie", "delta", "echo")]
+
+
+def snapshot_time(path):
+    """A snapshot's UTC time, from its file name (<YYYYmmddTHHMMSSZ>.json)."""
+    n = os.path.basename(path)
+    return "%s-%s-%sT%s:%s:%sZ" % (n[0:4], n[4:6], n[6:8], n[9:11], n[11:13], n[13:15])
+
+
+def contrast(foreground, background):
+    """WCAG's contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    light, dark = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def style(root):
+    """The page's style sheet, its white space collapsed."""
+    [sheet] = root.iter("style")
+    return re.sub(r"\s+", " ", sheet.text)
+
+
+RENDER = [{"name": "Render the audit page of a report", "hosts": "localhost", "connection": "local", "gather_facts": False,
+           "vars": {"cw_report": "{{ lookup('ansible.builtin.file', report) | from_json }}"},
+           "tasks": [{"name": "Write the HTML report", "ansible.builtin.template": {
+               "src": str(REPO / "playbooks" / "templates" / "audit.html.j2"), "dest": "{{ page }}", "mode": "0644"}}]}]
+
+
+def render(workdir, report):
+    """The page audit.yml writes of ``report`` (audit.json's shape): the fleet's, changed by a test."""
+    (workdir / "report.json").write_text(json.dumps(report))
+    (workdir / "render.yml").write_text(yaml.safe_dump(RENDER))
+    run = run_book(workdir, workdir / "render.yml", extra={"report": str(workdir / "report.json"), "page": str(workdir / "audit.html")})
+    assert run.rc == 0, run.output[-3000:]
+    page = (workdir / "audit.html").read_text()
+    root = parse_report(page)
+    assert moved_by_browsers(root) == []
+    return page, root
+
+
+def test_each_tenant_shows_what_changed_since_the_previous_audit(root, fleet):
+    report = fleet["report"]
+    sections = by_id(root)
+    kept = report["snapshots"]
+    assert sorted(kept) == ["alpha", "bravo", "charlie", "delta"]  # echo's audit failed: no snapshot
+    for name, shots in kept.items():
+        assert os.path.dirname(shots["previous"]) == os.path.dirname(shots["snapshot"]) and shots["previous"] < shots["snapshot"]
+    # Each tenant's changes open its section, before its cells.
+    assert [(s.get("id"), s.find("section").get("id")) for s in root.iter("section") if s.get("class") == "tenant"] == [
+        ("tenant-" + name, "changes-" + name) for name in ("alpha", "bravo", "charlie", "delta", "echo")]
+
+    bravo = sections["changes-bravo"]
+    previous = kept["bravo"]["previous"]
+    assert text(bravo.find("h3")) == "Changes since the previous snapshot"
+    assert [text(p) for p in bravo.findall("p")] == [
+        "1 change since the snapshot of %s (%s):" % (shown(snapshot_time(previous)), os.path.basename(previous)),
+        "Table Setup lists not compared (only a member holding the role can read its list):"]
+    assert [t.get("datetime") for t in bravo.findall("p")[0].iter("time")] == [snapshot_time(previous)]
+    # Written from the change's fields: the role, the row, the cell, from and to.
+    [level] = [c for c in report["changes"] if c["kind"] == "level"]
+    assert {k: level[k] for k in ("tenant", "role", "module", "function", "cell", "before", "after")} == {
+        "tenant": "bravo", "role": "TopLeft", "module": "Companies", "function": "Contacts", "cell": "inquire",
+        "before": "All", "after": "None"}
+    [changed] = [u for u in bravo.findall("ul") if u.get("class") == "changes"]
+    assert [text(li) for li in changed] == ["role TopLeft: Companies / Contacts inquire All → None"]
+    # TimeSanity's key pair was lost between the audits: its Table Setup list could not be compared, apart from changes.
+    [unverified] = [c for c in report["changes"] if c["kind"] == "table_setup_unverified"]
+    assert (unverified["tenant"], unverified["role"], unverified["member"]) == ("bravo", "TimeSanity", "timesanity")
+    [noted] = [u for u in bravo.findall("ul") if u.get("class") == "notes"]
+    assert [text(li) for li in noted] == ["role TimeSanity: Table Setup not verified by this run (last verified as member "
+                                          "timesanity, %s); a change since then would not show" % shown(unverified["at"])]
+    assert len(report["changes"]) == 2
+
+    for name in ("alpha", "charlie", "delta"):
+        previous = kept[name]["previous"]
+        assert [text(p) for p in sections["changes-" + name].findall("p")] == [
+            "No change since the snapshot of %s (%s)." % (shown(snapshot_time(previous)), os.path.basename(previous))]
+        assert sections["changes-" + name].findall("ul") == []
+    assert [text(p) for p in sections["changes-echo"].findall("p")] == [
+        "Not compared: the tenant's audit failed, so no snapshot was taken."]
+
+    # The first audit's page: every tenant's first snapshot, the one the second audit compared with.
+    first = by_id(parse_report(fleet["before"]))
+    for name in ("alpha", "bravo", "charlie", "delta"):
+        assert [text(p) for p in first["changes-" + name].findall("p")] == [
+            "First snapshot (%s): nothing to compare with yet." % os.path.basename(kept[name]["previous"])]
+    assert text([p for p in first["summary"].iter("p") if p.get("class") == "overall"][0]).endswith(
+        " 0 changes since the previous snapshots.")
+
+
+def test_every_kind_of_change_is_written_from_its_fields(fleet, tmp_path):
+    """Each kind history.changes() gives, as the audit page writes it (the review page imports the same macro)."""
+    t1, t2 = "2026-11-02T03:00:04Z", "2026-12-01T03:00:04Z"
+
+    def role(levels, admin=False, tables=None):
+        entry = history.table_setup(tables and {"member": "sync", "at": tables[0], "items": tables[1]})
+        return {"id": 1, "adminFlag": admin, "levels": {"Companies": {"Contacts": levels}}, "table_setup": entry}
+
+    level = {"add": "None", "edit": "None", "delete": "None", "inquire": "All"}
+    before = {"roles": {"Desk": role(level, tables=(t1, ["Contact / A", "Contact / B"])), "Gone": role(level),
+                        "Lost": role(level, tables=(t1, ["Contact / A"])), "Fresh": role(level)},
+              "api_members": {"sync": {"role": "Desk", "inactive": False}, "old": {"role": "Gone", "inactive": False},
+                              "tool": {"role": "Desk", "inactive": False}, "back": {"role": "Desk", "inactive": True}}}
+    after = {"roles": {"Desk": role(dict(level, inquire="None"), admin=True, tables=(t2, ["Contact / B", "Contact / C"])),
+                       "New": role(level), "Lost": role(level), "Fresh": role(level, tables=(t2, ["Contact / A"]))},
+             "api_members": {"sync": {"role": "New", "inactive": False}, "tool": {"role": "Desk", "inactive": True},
+                             "fresh": {"role": "New", "inactive": False}, "back": {"role": "Desk", "inactive": False}}}
+    found = history.changes(before, after)
+    assert len({c["kind"] for c in found}) == 13
+    report = copy.deepcopy(fleet["report"])
+    report["changes"] = [dict(c, tenant="alpha", line=history.change_line(c)) for c in found]
+    page, root = render(tmp_path, report)
+    section = by_id(root)["changes-alpha"]
+    [changed] = [u for u in section.findall("ul") if u.get("class") == "changes"]
+    assert [text(li) for li in changed] == [
+        "role Desk: adminFlag false → true",
+        "role Desk: Companies / Contacts inquire All → None",
+        "role Desk: Table Setup item Contact / A removed (verified as member sync, against the list verified %s)" % shown(t1),
+        "role Desk: Table Setup item Contact / C added (verified as member sync, against the list verified %s)" % shown(t1),
+        "role Gone removed",
+        "role New added",
+        "API member back reactivated (role Desk)",
+        "API member fresh created (role New)",
+        "API member old removed (role Gone)",
+        "API member sync moved from role Desk to New",
+        "API member tool deactivated (role Desk)"]
+    assert [c.text for c in changed.iter("code")] == ["Contact / A", "Contact / C"]
+    [noted] = [u for u in section.findall("ul") if u.get("class") == "notes"]
+    assert [text(li) for li in noted] == [
+        "role Fresh: Table Setup verified as member sync, 1 item: Contact / A; not verified before, so no change is known",
+        "role Lost: Table Setup not verified by this run (last verified as member sync, %s); a change since then would "
+        "not show" % shown(t1)]
+    assert text(by_id(root)["summary"].find("p")).endswith(" 11 changes since the previous snapshots.")
+    assert "->" not in page and "-&gt;" not in page
+
+
+def test_no_line_of_the_page_writes_an_ascii_arrow(fleet):
+    """Changes, differing cells, the checklist's steps and an error all write "→" (the module's own text writes "->")."""
+    assert "->" not in fleet["html"] and "-&gt;" not in fleet["html"]
+    assert fleet["html"].count("→") >= 3
+    assert [c["line"] for c in fleet["report"]["changes"] if c["kind"] == "level"] == [
+        "role TopLeft: Companies / Contacts inquire All -> None"]
+
+
+def test_a_partial_profile_is_marked_wherever_the_cell_status_shows(fleet, tmp_path):
+    report = copy.deepcopy(fleet["report"])
+    report["tenants"]["alpha"]["topleft"]["compliance"].update(
+        profile_status="partial", profile_missing="the page is cut after Companies > Contacts: every later row is unknown")
+    page, root = render(tmp_path, report)
+    article = by_id(root)["alpha-topleft"]
+    assert text(article.find("h3")) == "alpha / TopLeft: ✓ Compliant partial profile"
+    badges = [(s.get("class"), text(s)) for s in article.find("h3")]
+    assert badges == [("badge compliant", "✓ Compliant"), ("badge warn", "partial profile")]
+    assert text(evidence(root, "alpha-topleft")["Vendor profile"]) == (
+        "Partial: the page is cut after Companies > Contacts: every later row is unknown. Only its rows were checked; the "
+        "integration may need more.")
+    [matrix] = [t for t in root.iter("table") if t.get("class") == "matrix"]
+    [alpha] = [r for r in matrix.find("tbody") if text(r[0]) == "alpha"]
+    assert text(alpha[2]) == "✓ Compliant partial profile"
+    assert text(by_id(root)["alpha-timesanity"].find("h3")) == "alpha / TimeSanity: ✓ Compliant"
+    assert "partial" not in fleet["html"]
+
+
+def test_faint_text_is_readable(root):
+    """Zero counts, "not assigned" and other muted text: at least WCAG AA's 4.5:1 on what they sit on."""
+    css = style(root)
+    screen = css.split("@media print", 1)[0]
+    variables = dict(re.findall(r"--([\w-]+): (#[0-9a-f]{6})", screen))
+
+    def colour(selector):
+        [found] = re.findall(r"(?:^|[ }])%s \{[^}]*?(?<![-\w])color: ([^;]+);" % re.escape(selector), screen)
+        found = found.strip()
+        return variables[found[6:-1]] if found.startswith("var(--") else found
+
+    # Zero counts and "not assigned" sit in a table (white); the summary's sentence on the page; the notes in a card.
+    for selector, background in ((".zero", "#ffffff"), (".none", "#ffffff"), (".overall", "#f6f7f9"), ("ul.notes", "#ffffff"),
+                                 ("caption", "#f6f7f9")):
+        assert contrast(colour(selector), background) >= 4.5, (selector, colour(selector), background)
+
+
+def test_a_narrow_screen_keeps_every_table_inside_the_page(root):
+    """At a phone's width (420 px, as Chromium was seen to lay it out) each cell's evidence is one column, the name of a
+    row above what was found; long words and paths break; the wide summary tables scroll within the page."""
+    css = style(root)
+    narrow = css.split("@media (max-width: 760px) {", 1)[1].split("@media print", 1)[0]
+    assert ".evidence, .evidence tbody, .evidence tr, .evidence th, .evidence td { display: block; width: auto; }" in narrow
+    assert "nav { position: static; }" in narrow
+    assert "td, li { overflow-wrap: break-word; }" in css and "code { overflow-wrap: anywhere; }" in css
+    assert ".scroll { overflow-x: auto; max-width: 100%; }" in css
+    assert [t.get("class") for d in root.iter("div") if d.get("class") == "scroll" for t in d.iter("table")] == [
+        "summary", "matrix"]
+    [viewport] = [m for m in root.iter("meta") if m.get("name") == "viewport"]
+    assert viewport.get("content") == "width=device-width, initial-scale=1"

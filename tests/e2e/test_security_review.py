@@ -234,26 +234,31 @@ def test_the_changes_of_each_tenant_and_the_table_setup_lists_not_compared(fleet
         "4 changes since the snapshot of %s (%s):" % (
             shown(snapshot_of("alpha", "previous")), os.path.basename(report["tenants"]["alpha"]["previous"]))]
     assert [t.get("datetime") for t in alpha.iter("time")][1] == snapshot_of("alpha", "previous")
+    # Written from each change's fields, with the arrow of the audit page (the module's line writes "->").
     assert items(alpha) == [
-        "role Reporting: Service Desk / Service Tickets edit None -> All", "role Temporary Access added",
+        "role Reporting: Service Desk / Service Tickets edit None → All", "role Temporary Access added",
         "API member Mystery moved from role Reporting to Temporary Access", "API member Provisioner deactivated (role RoleEditor)"]
-    assert [c["line"] for c in report["changes"] if c["tenant"] == "alpha"] == items(alpha)
+    assert [c["line"].replace(" -> ", " → ") for c in report["changes"] if c["tenant"] == "alpha"] == items(alpha)
+    assert "->" not in fleet["html"] and "-&gt;" not in fleet["html"]
 
     bravo = sections["changes-bravo"]
     [changed] = [u for u in bravo.findall("ul") if u.get("class") == "changes"]
     [noted] = [u for u in bravo.findall("ul") if u.get("class") == "notes"]
-    assert [text(li) for li in changed] == ["role TimeSanity: Companies / Contacts inquire All -> None",
-                                            "role TimeSanity: Finance / Invoicing edit None -> All",
-                                            "role TimeSanity: Finance / Invoicing inquire None -> All"]
+    assert [text(li) for li in changed] == ["role TimeSanity: Companies / Contacts inquire All → None",
+                                            "role TimeSanity: Finance / Invoicing edit None → All",
+                                            "role TimeSanity: Finance / Invoicing inquire None → All"]
     [unverified] = [c for c in report["changes"] if c["kind"] == "table_setup_unverified"]
     assert (unverified["tenant"], unverified["role"], unverified["member"]) == ("bravo", "TimeSanity", "timesanity")
-    assert [text(li) for li in noted] == [unverified["line"]]
+    assert [text(li) for li in noted] == ["role TimeSanity: Table Setup not verified by this run (last verified as member "
+                                          "timesanity, %s); a change since then would not show" % shown(unverified["at"])]
+    assert [t.get("datetime") for t in noted.iter("time")] == [unverified["at"]]
     assert text(bravo.findall("p")[1]).startswith("3 changes since the snapshot of ")
     assert text(bravo.findall("p")[2]) == "Table Setup lists not compared (only a member holding the role can read its list):"
 
     charlie = sections["changes-charlie"]
     assert text(charlie.find("h3")) == "charlie: ! Not reviewed"
-    assert [text(p) for p in charlie.findall("p")][1:] == [report["tenants"]["charlie"]["msg"]]
+    # The module's message, with the page's arrow ("GET ... → HTTP 401").
+    assert [text(p) for p in charlie.findall("p")][1:] == [report["tenants"]["charlie"]["msg"].replace(" -> ", " → ")]
     assert "401" in report["tenants"]["charlie"]["msg"]
     delta = sections["changes-delta"]
     assert text(delta.findall("p")[1]) == "No change since the snapshot of %s (%s)." % (
@@ -327,7 +332,7 @@ def test_review_names_each_privileged_member_sends_no_write_and_reports_a_change
     assert len(list((out / "history" / "localhost").iterdir())) == 2
     html = parse_report((out / "reports" / "review.html").read_text())
     changes = [e for e in html.iter("section") if e.get("id") == "changes-localhost"]
-    assert [text(li) for li in changes[0].iter("li")] == ["role Reporting: Service Desk / Service Tickets edit None -> All"]
+    assert [text(li) for li in changes[0].iter("li")] == ["role Reporting: Service Desk / Service Tickets edit None → All"]
     assert "Sync" in text(html) and sim.private_key not in (out / "reports" / "review.html").read_text()
 
 
