@@ -150,7 +150,7 @@ def test_two_runs_at_once_for_one_member_issue_one_key(sim, playbook, tmp_path):
         outcomes = [future.result() for future in [pool.submit(run) for _run in range(2)]]
     assert len(token_posts(sim)) == 1 and len(issued_keys(sim)) == 1
     assert sorted(o.changed for o in outcomes) == [False, True]
-    assert {o.values["public_key"] for o in outcomes} == {json.loads(dest.read_text())["public_key"]}
+    assert {o.public_key for o in outcomes} == {json.loads(dest.read_text())["public_key"]}
 
 
 @pytest.mark.parametrize("fault", ["fail_after_write_every", "drop_after_write_every"])

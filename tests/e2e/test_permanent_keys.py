@@ -126,7 +126,7 @@ def test_onboarding_asks_for_the_permanent_key_and_key_import_hands_it_over(sim,
 def test_cw_api_key_plans_the_ui_step_by_default(sim, tmp_path):
     outcome = converge_key(client(sim), "TopLeft", dest=str(tmp_path / "topleft.json"))
     assert [p["kind"] for p in outcome.pending] == ["api_key"] and outcome.manual_steps[0].endswith(HANDBACK)
-    assert outcome.values["status"] == "not_held" and sim.requests() == []
+    assert outcome.status == "not_held" and sim.requests() == []
 
 
 def run_in_terminal(command, env, cwd, answers, timeout=240):

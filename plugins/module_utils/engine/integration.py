@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field as listed, replace
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
-    SOURCES, check_writable, converge_key, owner_problem, read_held, works)
+    SOURCES, KeyOutcome, check_writable, converge_key, owner_problem, read_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
     MEMBER_OPTIONS, REFERENCES, ApiMembers, References, check_member_input, converge_member, find_member, is_list,
     load_members, login_problem, member_defaults, members_at_stake, role_holders)
@@ -90,7 +90,7 @@ class IntegrationResult:
     def settings_writable(self):
         """What the permissions step learnt of the tenant's API writes to role settings (None: nothing)."""
         step = self.steps.get("permissions")
-        return step.values.get("settings_writable") if step is not None else None
+        return step.settings_writable if step is not None else None
 
     def as_dict(self):
         role = self.role.shown() if self.role else None
@@ -311,7 +311,7 @@ def converge_integration(client, want, state="present", method="auto", settings_
                                     handback=key.get("handback") or HANDBACK)
     else:
         # Without dest no key is issued: there is nowhere safe to keep a private key (see key in cw_integration).
-        steps["key"] = Outcome("API key of member %s" % identifier)
+        steps["key"] = KeyOutcome("API key of member %s" % identifier)
     pair = held_pair(key, given, steps["key"])
     holder = steps["member"].before.get("role")
     if pair and check_mode and holder and holder.lower() != role.name.lower():
@@ -329,7 +329,7 @@ def held_pair(key, given, key_outcome):
     """The member's working pair, to verify table access as that member (None when none is held yet)."""
     if given:
         return given
-    if key.get("dest") and key_outcome.values.get("validated"):  # also while a UI step replaces a pair that works
+    if key.get("dest") and key_outcome.validated:  # also while a UI step replaces a pair that works
         held, _loosened = read_held(key["dest"], key.get("vault_password"))
         if held:
             return held["public_key"], held["private_key"]
@@ -353,9 +353,9 @@ def report(want, steps, check_mode, role):
     return IntegrationResult(
         vendor=want["vendor"], title=want["title"], steps=dict(steps),
         compliance=settled(compliance(want, steps, check_mode), pending, check_mode),
-        role=role, member=steps["member"].values.get("member"), changed=changed, manual_steps=checklist, pending=pending,
+        role=role, member=steps["member"].member, changed=changed, manual_steps=checklist, pending=pending,
         warnings=warnings, differences=differences(steps), optional=want["optional"], outside=want["outside"],
-        unheld_keys=steps["key"].values.get("unheld_keys", []))
+        unheld_keys=steps["key"].unheld_keys or [])
 
 
 def differences(steps):
@@ -363,16 +363,16 @@ def differences(steps):
     found = []
     if steps["role"].before.get("state") == "absent":
         found.append({"kind": "role", "role": steps["role"].after.get("name"), "action": "create"})
-    found.extend(steps["permissions"].values.get("differences", []))
+    found.extend(steps["permissions"].differences)
     tables = steps.get("tables")
-    if tables is not None and tables.values.get("status") == "drift":
+    if tables is not None and tables.status == "drift":
         found.extend(tables.pending)
     member = steps["member"]
     for field in sorted(set(member.before) | set(member.after)):
         if member.before.get(field) != member.after.get(field) and field != "identifier":
             found.append({"kind": "member", "member": member.after.get("identifier"), "field": field,
                           "from": member.before.get(field), "to": member.after.get(field)})
-    if steps["key"].pending or not steps["key"].values.get("validated"):
+    if steps["key"].pending or not steps["key"].validated:
         status, expiration = key_state(steps["key"])
         found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create", "status": status,
                       "expiration": expiration})
@@ -397,13 +397,13 @@ def compliance(want, steps, check_mode):
     role_missing = steps["role"].before.get("state") == "absent"
     member_before = steps["member"].before
     member_missing = member_before.get("state") in ("absent", "inactive")
-    permission_cells = sum(len(d["cells"]) for d in steps["permissions"].values.get("differences", []))
+    permission_cells = sum(len(d["cells"]) for d in steps["permissions"].differences)
     member_fields = sorted(k for k in steps["member"].after if member_before.get(k) != steps["member"].after.get(k)
                            and k not in ("state",)) if not member_missing else []
     tables = steps.get("tables")
-    table_status = tables.values.get("status") if tables else "none"
+    table_status = tables.status if tables else "none"
     table_cells = len(tables.pending) if tables and table_status == "drift" else 0
-    excess = steps["permissions"].values.get("excess", [])
+    excess = steps["permissions"].excess
     key_status, key_expiration = key_state(steps["key"])
     key_drift = int(key_status in ("expired", "refused"))  # the integration cannot connect: never compliant
     if role_missing:
@@ -423,13 +423,13 @@ def compliance(want, steps, check_mode):
         table_cells=table_cells, excess_grants=excess, cells=permission_cells + len(member_fields) + table_cells + key_drift,
         levels_assumed=want["levels_assumed"], key=key_status, key_expiration=key_expiration,
         permission_rows=len(steps["permissions"].after), member_state=member_before.get("state"),
-        tables_required=len(want["tables"]), table_as_member=bool(tables) and "item_form" in tables.values,
-        table_item_form=tables.values.get("item_form") if tables else None)
+        tables_required=len(want["tables"]), table_as_member=bool(tables) and tables.as_member,
+        table_item_form=tables.item_form if tables else None)
 
 
 def key_state(outcome):
     """The held key's status (keys.key_status: held, expiring, expired, refused, not_held) and its expiration."""
-    return outcome.values.get("status") or "not_held", outcome.values.get("expiration")
+    return outcome.status or "not_held", outcome.expiration
 
 
 def offboard(client, want, check_mode):
@@ -479,5 +479,5 @@ def offboard(client, want, check_mode):
     steps["key"] = key_step
     return IntegrationResult(
         vendor=want["vendor"], title=want["title"], steps=steps, compliance=Compliance(status="offboarded", cells=0),
-        member=steps["member"].values.get("member"), changed=any(s.changed for s in steps.values()),
+        member=steps["member"].member, changed=any(s.changed for s in steps.values()),
         manual_steps=key_step.manual_steps, pending=key_step.pending, warnings=role_outcome.warnings, offboarded=True)

@@ -112,6 +112,15 @@ class ApiMembers(Resource):
         return self.client.cached(path, lambda: self.client.get(path) or {})
 
 
+@dataclass
+class MemberOutcome(Outcome):
+    """A member step's outcome, with the member as results show it (summary; None when there is none)."""
+    member: dict | None = None
+
+    def shown(self):
+        return {"member": self.member}
+
+
 def check_member_input(params):
     """Every problem of the member's own values, before any request (cw_integration's member is an untyped mapping)."""
     problems = []
@@ -275,7 +284,7 @@ def same(option, a, b):
 def converge_member(client, params, check_mode):
     check_member_input(params)
     identifier = params["identifier"]
-    outcome = Outcome("API member %s" % identifier)
+    outcome = MemberOutcome("API member %s" % identifier)
     refs = References(client, check_mode)
     members = ApiMembers(client)
     member = members.find(identifier)
@@ -287,7 +296,7 @@ def converge_member(client, params, check_mode):
             if not check_mode:
                 members.deactivate(member)
             outcome.wrote()
-        outcome.values["member"] = summary(member, inactive=True) if member else None
+        outcome.member = summary(member, inactive=True) if member else None
         return outcome
     wanted = desired(params, refs)
     after = dict(before) if member else {"identifier": identifier}
@@ -300,7 +309,7 @@ def converge_member(client, params, check_mode):
         body = create_body(params, wanted, refs)
         if check_mode:
             outcome.wrote()
-            outcome.values["member"] = summary({"id": PLANNED_ID_SHOWN, "identifier": identifier})
+            outcome.member = summary({"id": PLANNED_ID_SHOWN, "identifier": identifier})
             return outcome
         created = members.create(identifier, body)
         if created.how == "existed":
@@ -317,7 +326,7 @@ def converge_member(client, params, check_mode):
                                   % (identifier, lost_create(created.failure)))
             return again
         outcome.wrote()
-        outcome.values["member"] = summary(created.record)
+        outcome.member = summary(created.record)
         return outcome
     operations = []
     if member.get("inactiveFlag"):
@@ -330,7 +339,7 @@ def converge_member(client, params, check_mode):
         if not check_mode:
             member = members.patch(member, operations)
         outcome.wrote()
-    outcome.values["member"] = summary(member)
+    outcome.member = summary(member)
     return outcome
 
 

@@ -129,12 +129,13 @@ def takeover_problem(role, others, adopt):
                   % (role["name"], ", and ".join(reasons)))
 
 
+@dataclass
 class RoleOutcome(Outcome):
     """A role step's outcome, with the Role the later steps use (None once absent)."""
+    role: Role | None = None
 
-    def __init__(self, resource):
-        super().__init__(resource)
-        self.role = None
+    def shown(self):
+        return {"role": self.role.shown() if self.role else None}
 
 
 def converge_role(client, name, state, check_mode):
@@ -153,11 +154,9 @@ def converge_role(client, name, state, check_mode):
             outcome.wrote()
         else:
             outcome.role = Role.of(record or create_role(client, name, outcome))
-        outcome.values["role"] = outcome.role.shown()
         return outcome
     outcome.after = {"state": "absent"}
     if record:
         roles.delete(record, check_mode)
         outcome.wrote()
-    outcome.values["role"] = None
     return outcome

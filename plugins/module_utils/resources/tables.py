@@ -5,6 +5,8 @@ and verified by calling /system/mySecurity/customizeItems as the integration's o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import member_items
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
@@ -12,6 +14,18 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome 
 SETUP_SCREENS = "/system/setupScreens"
 TABLE_SETUP = "SystemTableSetup"
 UI_PATH = "System > Security Roles > %s > System > Table Setup > Customize"
+
+
+@dataclass
+class TablesOutcome(Outcome):
+    """A Table Setup step's outcome: ``status`` verified, drift or unverified; ``as_member``: the list was read as the
+    integration's member (the only way to read it), naming its items in ``item_form`` (AllowedTables.form)."""
+    status: str | None = None
+    as_member: bool = False
+    item_form: str | None = None
+
+    def shown(self):
+        return dict({"status": self.status}, **({"item_form": self.item_form} if self.as_member else {}))
 
 
 def resolve_tables(screens, tables):
@@ -73,13 +87,13 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
     """Compare the role's Table Setup list with ``tables``; everything to change is a manual step."""
     if purge and not tables:
         raise ValueError("tables: empty with purge: true would disallow every table; list the tables the role needs")
-    outcome = Outcome("Table Setup access of security role %s" % role_name)
+    outcome = TablesOutcome("Table Setup access of security role %s" % role_name)
     screens = setup_screens(client)
     wanted = resolve_tables(screens, tables)
     names = {s["id"]: "%s / %s" % (s["category"], s["name"]) for s in screens}
     outcome.after = {"allowed": sorted(wanted.values())}
     if not member_keys:
-        outcome.values["status"] = "unverified"
+        outcome.status = "unverified"
         outcome.before = {"allowed": "unknown: no endpoint reads a role's list; give the member's keys to verify"}
         outcome.warnings.append("Table Setup access of %s is unverified: give member_public_key and member_private_key "
                                 "(the integration member's pair) to check it as that member" % role_name)
@@ -88,7 +102,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
             outcome.need(step, {"kind": "table", "role": role_name, "table": label, "action": "allow", "verified": False})
         return outcome
     found = allowed_for_member(client, member_keys, screens)
-    outcome.values["item_form"] = found.form
+    outcome.as_member, outcome.item_form = True, found.form
     seen = [names[i] for i in found.allowed] + [item for item, ids in found.ambiguous] + found.unmatched
     outcome.before = {"allowed": sorted(seen)}
     if purge:
@@ -118,5 +132,5 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None):
     for label in extra:
         outcome.need("%s: move '%s' to 'Disallow access to these'" % (UI_PATH % role_name, label),
                      {"kind": "table", "role": role_name, "table": label, "action": "disallow", "verified": True})
-    outcome.values["status"] = ("drift" if verified else "unverified") if outcome.pending else "verified"
+    outcome.status = ("drift" if verified else "unverified") if outcome.pending else "verified"
     return outcome
