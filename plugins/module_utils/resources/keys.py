@@ -400,7 +400,7 @@ def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, re
         outcome.dest = dest
     elif issued:
         outcome.credentials = {"public_key": fresh["public_key"], "private_key": fresh["private_key"],
-                                         "expiration": fresh["expiration"]}
+                               "expiration": fresh["expiration"]}
     if issued:
         outcome.wrote()
     outcome.before = {k: (MASK if k == "private_key" else v) for k, v in outcome.before.items()}
