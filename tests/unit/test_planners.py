@@ -400,7 +400,7 @@ BOARDS = [{"id": 11, "name": "Help Desk"}, {"id": 12, "name": "Projects"}, {"id"
 def refs(level_one="Corporate"):
     client = Lists({"/system/locations": LOCATIONS, "/service/boards": BOARDS},
                    cache={members.LEVEL_ONE: level_one, "roles": [{"id": 30, "name": "TopLeft"}]})
-    return members.References(client, check_mode=False)
+    return members.MemberReferences(client, check_mode=False)
 
 
 @pytest.mark.parametrize("option, a, b, equal", [

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import ApiMembers
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import Reference, References, Resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import ApiMembers, MemberReferences
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, SecurityRoles, converge_role
 
@@ -124,3 +125,50 @@ def test_check_mode_plans_a_role_with_no_id_and_shows_it_as_documented():
     # The planned role's rows are any role's, all None; nothing is read or written by its id.
     assert permissions.before == {} and permissions.differences[0]["cells"] == {"inquire": {"from": "None", "to": "All"}}
     assert client.writes() == [] and all("/-1" not in path for _method, path, _body in client.sent)
+
+
+# -- references: a field that names a record of another resource, resolved by name in the base ---------------------------
+
+class Tickets(Resource):
+    """A resource declared for the test: its owner is a role (a declared resource), its site a listed location."""
+    endpoint = "/service/tickets"
+    cache_key = "tickets"
+    references = {"owner": Reference(SecurityRoles, ("ownerRole",), "Owner", planned=True),
+                  "site": Reference("/system/locations", ("site",), "Site", names=("name",))}
+
+
+def lookups(client, check_mode=False):
+    return References(client, Tickets.references, check_mode)
+
+
+def test_a_reference_resolves_a_name_folded_against_the_names_it_declares():
+    client = FakeClient({"/system/locations": [{"id": 2, "name": "Main Office", "identifier": "HQ"}]})
+    assert lookups(client).resolve("site", "main  office")["id"] == 2
+    # Only the declared name fields count: the location's identifier is not one of them.
+    with pytest.raises(ValueError) as raised:
+        lookups(client).resolve("site", "HQ")
+    assert str(raised.value) == "site: 'HQ' does not exist on this tenant; valid names: Main Office"
+    assert [sent for sent in client.sent if sent[0] == "GET"] == [("GET", "/system/locations", None)]  # read once
+
+
+def test_a_reference_to_a_declared_resource_sees_what_the_run_created():
+    client = FakeClient({"/system/securityroles": [{"id": 1, "name": "Admin", "adminFlag": True}]},
+                        posts=[{"id": 9, "name": "TopLeft"}])
+    roles = SecurityRoles(client)
+    roles.load()
+    roles.create("TopLeft", {"name": "TopLeft"})
+    assert lookups(client).resolve("owner", "topleft")["id"] == 9
+
+
+def test_a_planned_reference_stands_for_a_record_check_mode_plans_and_only_then():
+    client = FakeClient({"/system/securityroles": []})
+    assert lookups(client, check_mode=True).resolve("owner", "TopLeft") == {"id": None, "name": "TopLeft"}
+    with pytest.raises(ValueError, match="owner: 'TopLeft' does not exist on this tenant; valid names: $"):
+        lookups(client).resolve("owner", "TopLeft")
+    with pytest.raises(ValueError, match="site: 'Main' does not exist"):
+        lookups(FakeClient({"/system/locations": []}), check_mode=True).resolve("site", "Main")
+
+
+def test_the_member_declares_its_references_and_adds_only_its_level_one():
+    assert MemberReferences(FakeClient(), check_mode=False).declared is ApiMembers.references
+    assert [name for name in vars(MemberReferences) if not name.startswith("__")] == ["level_one"]

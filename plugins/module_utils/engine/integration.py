@@ -13,7 +13,7 @@ from dataclasses import dataclass, field as listed, replace
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
     SOURCES, KeyOutcome, check_writable, converge_key, owner_problem, read_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
-    MEMBER_OPTIONS, REFERENCES, ApiMembers, References, check_member_input, converge_member, find_member, is_list,
+    MEMBER_OPTIONS, REFERENCES, ApiMembers, MemberReferences, check_member_input, converge_member, find_member, is_list,
     load_members, login_problem, member_defaults, members_at_stake, role_holders)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
@@ -134,7 +134,7 @@ def prevalidate(client, items, check_mode, state="present"):
     load_members(client)
     # Names the member refers to and the key options, checked with the reads the steps make anyway (cached), so that
     # an unknown location or a bad key pair fails before the role is created rather than after.
-    refs = References(client, check_mode)
+    refs = MemberReferences(client, check_mode)
     for position, want in enumerate(wants):
         try:
             if state == "present":

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A ConnectWise resource declared once: where it lives, which field names it, who may hold it. Finding, loading,
-creating (with recovery from lost answers and from concurrent creates) and deleting (never while held) are written
-here once, for every resource declared on this base."""
+"""A ConnectWise resource declared once: where it lives, which field names it, which of its fields name records of
+another resource (references, given by name), who may hold it. Finding, loading, resolving references by name, creating
+(with recovery from lost answers and from concurrent creates) and deleting (never while held) are written here once, for
+every resource declared on this base."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
 
 MEMBERS = "/system/members"
 
@@ -56,10 +58,65 @@ def create_checked(client, post, read_back):
 
 @dataclass(frozen=True)
 class Reference:
-    """A field of a record that names another record, given by name and resolved on the tenant."""
-    endpoint: str       # where the named records are listed
-    fields: tuple       # the record's fields it sets, each to {"id": ...}
-    ui: str             # what the UI calls it
+    """A field of a record that names a record of another resource, given by name and resolved on the tenant (declared
+    as theforeman.foreman's entity specs declare theirs). ``target``: the declared Resource it names, or the endpoint of
+    a list that has no declaration of its own; ``fields``: the record's fields it sets, each to {"id": ...} (a list
+    option: to the ids); ``ui``: what the UI calls it; ``names``: the target's fields a given name is matched against,
+    folded; ``planned``: check mode may plan the named record in an earlier step of the run, so that an unknown name
+    stands for a record with no id yet."""
+    target: object
+    fields: tuple
+    ui: str
+    names: tuple = ("name", "identifier")
+    planned: bool = False
+
+    @property
+    def endpoint(self):
+        """Where the named records are listed."""
+        return self.target if isinstance(self.target, str) else self.target.endpoint
+
+    def records(self, client):
+        """Every record it may name, read once per run (a declared resource's run list, which its creates and deletes
+        keep current)."""
+        if isinstance(self.target, str):
+            return client.cached(("list", self.target), lambda: client.get_all(self.target))
+        return self.target(client).load()
+
+    def find(self, client, name):
+        """The record ``name`` names, or None: a declared resource's own look-up first (current with this run's
+        creates), then its list by every name field, folded."""
+        if not isinstance(self.target, str):
+            record = self.target(client).find(name)
+            if record is not None:
+                return record
+        wanted = fold(name)
+        return next((r for r in self.records(client)
+                     if any(isinstance(r.get(f), str) and fold(r[f]) == wanted for f in self.names)), None)
+
+
+class References:
+    """The look-ups of a resource's declared references (Resource.references: option -> Reference): each list read once,
+    and only when a name must be resolved."""
+
+    def __init__(self, client, declared, check_mode):
+        self.client = client
+        self.declared = declared
+        self.check_mode = check_mode
+
+    def records(self, option):
+        return self.declared[option].records(self.client)
+
+    def resolve(self, option, name):
+        """The record ``name`` names for ``option``; an unknown name fails, listing the valid ones."""
+        reference = self.declared[option]
+        record = reference.find(self.client, name)
+        if record is not None:
+            return record
+        if reference.planned and self.check_mode:
+            # Created by an earlier step of this check run: it has no id yet, and check mode sends nothing.
+            return {"id": None, "name": name}
+        valid = sorted(r.get("name") for r in self.records(option) if r.get("name"))
+        raise ValueError("%s: %r does not exist on this tenant; valid names: %s" % (option, name, ", ".join(valid)))
 
 
 @dataclass(frozen=True)
@@ -93,6 +150,7 @@ class Resource:
     holders = None          # a Holders, when a record may be held by others
     held_hint = ""          # what to do about the holders, in the refusal to delete
     exact_answer = False    # a single look-up must name exactly the value asked (see find)
+    references = {}         # option -> Reference: the fields that name records of another resource, given by name
 
     def __init__(self, client):
         self.client = client

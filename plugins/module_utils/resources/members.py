@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, Resource, lost_create
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, References, Resource, lost_create
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
-    PLANNED_ID_SHOWN, ROLES, find_role, has_control, load_roles)
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import PLANNED_ID_SHOWN, SecurityRoles, has_control
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
@@ -64,7 +63,8 @@ MEMBER_FIELDS = (
     F("identifier", None, "Member identifier instead of the profile's", required=True),
     F("name", "name", "Member name instead of the profile's"),
     F("email", "emailAddress", "Member e-mail"),
-    F("role", Reference(ROLES, ("securityRole",), "Role ID"), "Security role name", integration=False),
+    # The run's own list of roles (kept current by its creates and deletes); in check mode one an earlier step plans.
+    F("role", Reference(SecurityRoles, ("securityRole",), "Role ID", planned=True), "Security role name", integration=False),
     F("level", Reference("/system/myCompany/corporateStructureLevels", ("structureLevel",), "Level"),
       "Structure level name; default the tenant's level 1"),
     F("location", Reference("/system/locations", ("securityLocation", "defaultLocation", "salesDefaultLocation"), "Location"),
@@ -193,48 +193,33 @@ def login_problem(identifier, records):
                person.get("licenseClass")))
 
 
-class References:
-    """Name -> record look-ups, each list read once (pageSize 1000) and only when a value must be resolved."""
+class MemberReferences(References):
+    """The look-ups of a member's references (ApiMembers.references), and the tenant's level-1 name a member's level
+    defaults to."""
 
     def __init__(self, client, check_mode):
-        self.client = client
-        self.check_mode = check_mode
-
-    def records(self, option):
-        if option == "role":
-            return load_roles(self.client)  # the run's one list of roles, kept current by create and delete
-        path = REFERENCES[option].endpoint
-        return self.client.cached(("list", path), lambda: self.client.get_all(path))
-
-    def resolve(self, option, name):
-        if option == "role":
-            role = find_role(self.client, name)  # kept current when this run creates roles
-            if role is not None:
-                return role
-        for record in self.records(option):
-            if fold(record.get("name") or "") == fold(name) or fold(record.get("identifier") or "") == fold(name):
-                return record
-        if option == "role" and self.check_mode:
-            # Created by an earlier task of this check run: it has no id yet, and check mode sends nothing.
-            return {"id": None, "name": name}
-        valid = sorted(r.get("name") for r in self.records(option) if r.get("name"))
-        raise ValueError("%s: %r does not exist on this tenant; valid names: %s" % (option, name, ", ".join(valid)))
+        super().__init__(client, ApiMembers.references, check_mode)
 
     def level_one(self):
-        """The tenant's level-1 name ('Corporate' is only the usual name)."""
-        return self.client.cached(LEVEL_ONE, self._read_level_one)
+        return level_one(self.client)
 
-    def _read_level_one(self):
-        # Published as a list of CorporateStructure records; some generated clients read one object: take either.
-        answer = self.client.get(STRUCTURE)
-        records = sorted((answer if isinstance(answer, list) else [answer]), key=lambda r: r.get("id") or 0)
-        named = [r["level1Name"] for r in records if isinstance(r.get("level1Name"), str) and r["level1Name"].strip()]
-        if named:
-            return named[0]
-        levels = sorted(self.records("level"), key=lambda r: r["id"])
-        if not levels:
-            raise ValueError("level: this tenant reports no corporate structure levels; set level explicitly")
-        return levels[0]["name"]
+
+def level_one(client):
+    """The tenant's level-1 name ('Corporate' is only the usual name), read once per run (or recorded by doctor.yml)."""
+    return client.cached(LEVEL_ONE, lambda: read_level_one(client))
+
+
+def read_level_one(client):
+    # Published as a list of CorporateStructure records; some generated clients read one object: take either.
+    answer = client.get(STRUCTURE)
+    records = sorted((answer if isinstance(answer, list) else [answer]), key=lambda r: r.get("id") or 0)
+    named = [r["level1Name"] for r in records if isinstance(r.get("level1Name"), str) and r["level1Name"].strip()]
+    if named:
+        return named[0]
+    levels = sorted(REFERENCES["level"].records(client), key=lambda r: r["id"])
+    if not levels:
+        raise ValueError("level: this tenant reports no corporate structure levels; set level explicitly")
+    return levels[0]["name"]
 
 
 def ref_name(member, field):
@@ -285,7 +270,7 @@ def converge_member(client, params, check_mode):
     check_member_input(params)
     identifier = params["identifier"]
     outcome = MemberOutcome("API member %s" % identifier)
-    refs = References(client, check_mode)
+    refs = MemberReferences(client, check_mode)
     members = ApiMembers(client)
     member = members.find(identifier)
     before = observed(member, listed_names(params, member, refs))
