@@ -119,12 +119,12 @@ def test_check_mode_plans_a_role_with_no_id_and_shows_it_as_documented():
     client.cache["roles"] = client.records["/system/securityroles"]
     outcome = converge_role(client, "TopLeft", "present", check_mode=True)
     assert outcome.role == Role("TopLeft", planned=True) and outcome.role.id is None
-    assert outcome.shown()["role"] == {"id": -1, "name": "TopLeft", "adminFlag": False}
+    assert outcome.shown()["role"] == {"id": None, "name": "TopLeft", "planned": True, "adminFlag": False}
     permissions = converge_permissions(client, "TopLeft", [{"module": "Companies", "function": "Contacts", "inquire": "All"}],
                                        settings_writable=True, check_mode=True, role=outcome.role)
     # The planned role's rows are any role's, all None; nothing is read or written by its id.
     assert permissions.before == {} and permissions.differences[0]["cells"] == {"inquire": {"from": "None", "to": "All"}}
-    assert client.writes() == [] and all("/-1" not in path for _method, path, _body in client.sent)
+    assert client.writes() == [] and all("/None" not in path and "/-1" not in path for _method, path, _body in client.sent)
 
 
 # -- references: a field that names a record of another resource, resolved by name in the base ---------------------------

@@ -11,7 +11,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.api import conditi
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, References, Resource, lost_create
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import PLANNED_ID_SHOWN, SecurityRoles, has_control
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import SecurityRoles, has_control
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
@@ -294,7 +294,7 @@ def converge_member(client, params, check_mode):
         body = create_body(params, wanted, refs)
         if check_mode:
             outcome.wrote()
-            outcome.member = summary({"id": PLANNED_ID_SHOWN, "identifier": identifier})
+            outcome.member = dict(summary({"id": None, "identifier": identifier}), planned=True)
             return outcome
         created = members.create(identifier, body)
         if created.how == "existed":

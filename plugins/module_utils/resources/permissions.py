@@ -60,7 +60,7 @@ def catalogue_rows(client, role):
         raise ValueError("GET /system/securityRoles/%s/settings answered no rows for role %s, where ConnectWise lists one "
                          "per module function; nothing was written. Please report it with a capture "
                          "(ansible-playbook msp.connectwise.doctor -e cw_capture=true)"
-                         % (role.shown()["id"], role.name))
+                         % (role.id, role.name))
     return rows
 
 

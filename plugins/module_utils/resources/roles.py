@@ -11,8 +11,6 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome 
 
 ROLES = "/system/securityroles"
 MAX_ROLE_NAME = 30
-# How a result shows the id of a role check mode would create (documented in cw_security_role): results only.
-PLANNED_ID_SHOWN = -1
 
 
 class SecurityRoles(Resource):
@@ -50,8 +48,11 @@ class Role:
         return cls(name=name, planned=True)
 
     def shown(self, admin=True):
-        """The role as results show it; adminFlag travels with it, so that every later step can refuse an admin role."""
-        shown = {"id": PLANNED_ID_SHOWN if self.planned else self.id, "name": self.name}
+        """The role as results show it; adminFlag travels with it, so that every later step can refuse an admin role. A
+        role check mode plans to create has no id (null) and says so (planned: true)."""
+        shown = {"id": self.id, "name": self.name}
+        if self.planned:
+            shown["planned"] = True
         if admin:
             shown["adminFlag"] = self.admin
         return shown
