@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import Reference, References, Resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import Holders, Reference, References, Resource
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import ApiMembers, MemberReferences
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, SecurityRoles, converge_role
@@ -172,3 +172,71 @@ def test_a_planned_reference_stands_for_a_record_check_mode_plans_and_only_then(
 def test_the_member_declares_its_references_and_adds_only_its_level_one():
     assert MemberReferences(FakeClient(), check_mode=False).declared is ApiMembers.references
     assert [name for name in vars(MemberReferences) if not name.startswith("__")] == ["level_one"]
+
+
+# -- delete: the refusal names the holders as the declaration says; create: our own lost create is recovered -----------
+
+class Boards(Resource):
+    """A resource declared for the test, held by tickets (named by their summary)."""
+    endpoint = "/service/boards"
+    noun = "service board"
+    holders = Holders("/service/tickets", "board/id", "ticket", "filed on", name="summary")
+    held_hint = "close them first"
+
+
+def test_a_refused_delete_speaks_of_the_holders_the_declaration_names():
+    client = FakeClient({("/service/tickets", "board/id=3"): [{"id": 40, "summary": "Printer down"}]})
+    with pytest.raises(ValueError) as raised:
+        Boards(client).delete({"id": 3, "name": "Help Desk"}, check_mode=False)
+    assert str(raised.value) == ("state: cannot delete service board 'Help Desk': still filed on ticket(s) Printer down; "
+                                 "close them first")
+    assert client.writes() == []
+
+
+def test_a_holder_without_a_name_is_named_by_its_id():
+    client = FakeClient({("/system/members", "securityRole/id=5"): [{"identifier": "jtech"}, {"id": 9}]})
+    with pytest.raises(ValueError) as raised:
+        SecurityRoles(client).delete({"id": 5, "name": "TopLeft"}, check_mode=True)
+    assert str(raised.value) == ("state: cannot delete security role 'TopLeft': still assigned to member(s) #9, jtech; "
+                                 "assign them another role or deactivate and reassign them first")
+
+
+class LateClient(FakeClient):
+    """A create applied after its answer was lost and after the read back that followed: each look-up answers the next
+    of ``looks`` (the read back finds nothing, the one after ObjectExists finds the record)."""
+
+    retries = 1
+
+    def __init__(self, looks, posts):
+        super().__init__(posts=posts)
+        self.looks = list(looks)
+        self.pauses = 0
+
+    def get_all(self, path, conditions=None):
+        self.sent.append(("GET", path, conditions))
+        return self.looks.pop(0)
+
+    def _backoff(self, attempt):
+        return 0
+
+    def _wait(self, seconds, failure):
+        self.pauses += 1
+
+
+def test_our_own_create_applied_after_its_answer_was_lost_is_ours_not_someone_elses():
+    client = LateClient([[], [{"id": 5, "name": "TopLeft"}]], posts=[LOST, EXISTS])
+    created = SecurityRoles(client).create("TopLeft", {"name": "TopLeft"})
+    assert (created.how, created.failure, created.record["id"]) == ("lost", LOST, 5)
+    assert client.writes() == [("POST", "/system/securityroles")] * 2 and client.pauses == 1
+
+
+def test_a_record_that_does_not_hold_what_our_lost_create_sent_is_someone_elses():
+    client = LateClient([[], [{"id": 5, "name": "topleft"}]], posts=[LOST, EXISTS])
+    assert SecurityRoles(client).create("TopLeft", {"name": "TopLeft"}).how == "existed"
+    body = {"identifier": "TopLeft", "name": "TopLeft", "securityRole": {"id": 30}, "structureLevel": {"id": 1}}
+    theirs = {"id": 8, "identifier": "TopLeft", "name": "TopLeft", "securityRole": {"id": 31, "name": "Other"}}
+    client = LateClient([[], [theirs]], posts=[LOST, EXISTS])
+    assert ApiMembers(client).create("TopLeft", body).how == "existed"
+    ours = dict(theirs, securityRole={"id": 30, "name": "TopLeft"}, structureLevel={"id": 2})  # the level is no marker
+    client = LateClient([[], [ours]], posts=[LOST, EXISTS])
+    assert ApiMembers(client).create("TopLeft", body).how == "lost"

@@ -98,6 +98,8 @@ class ApiMembers(Resource):
     cache_key = "api_members"
     noun = "API member"
     references = REFERENCES
+    # What a member holds as our create sent it, when the create was ours.
+    markers = ("identifier", "name", "emailAddress", "notes", "securityRole")
 
     def remember(self, record):  # pylint: disable=unused-argument
         # The list is read again rather than extended with the create's answer.

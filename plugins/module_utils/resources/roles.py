@@ -20,6 +20,7 @@ class SecurityRoles(Resource):
     cache_key = "roles"
     noun = "security role"
     holders = ROLE_HOLDERS
+    markers = ("name",)  # exactly as sent: a role "topleft" someone else made is not our "TopLeft"
     held_hint = "assign them another role or deactivate and reassign them first"
     # Only the role of exactly that name: a looser answer must never make another role, perhaps the admin role, "the
     # integration's own".
