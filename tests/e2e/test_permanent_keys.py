@@ -71,7 +71,7 @@ def shown(stamp):
     return stamp.replace("T", " ").replace("Z", " UTC")
 
 
-def key_import(sim, tmp_path, pair, tag, encrypt=True):
+def key_import(sim, tmp_path, pair, tag, encrypt=True, vendor="topleft", **extra):
     """key_import.yml given the pair in a key file (vault-encrypted as an operator would, unless encrypt=False)."""
     if encrypt:
         key_file, _password = vaulted_key_file(tmp_path, pair)
@@ -79,7 +79,7 @@ def key_import(sim, tmp_path, pair, tag, encrypt=True):
         key_file = tmp_path / "plain-keys.yml"
         key_file.write_text(yaml.safe_dump({"member_public_key": pair["publicKey"], "member_private_key": pair["privateKey"]}))
     env = dict(tenant_env(sim), ANSIBLE_VAULT_PASSWORD_FILE=str(tmp_path / "vault-password"))
-    return run_book(tmp_path, "key_import.yml", env=env, extra={"cw_vendor": "topleft", "cw_key_file": str(key_file)},
+    return run_book(tmp_path, "key_import.yml", env=env, extra=dict(extra, cw_vendor=vendor, cw_key_file=str(key_file)),
                     tag=tag, verbosity=4)
 
 
@@ -121,6 +121,26 @@ def test_onboarding_asks_for_the_permanent_key_and_key_import_hands_it_over(sim,
     assert vendor["manual_steps"] == [] and vendor["compliance"]["status"] == "compliant"
     assert (vendor["compliance"]["key"], vendor["compliance"]["key_expiration"]) == ("held", None)
     assert sim.writes() == [] and json.loads(held_file(tmp_path).read_text()) == held
+
+
+def test_key_import_for_a_profile_without_a_key_section(sim, tmp_path):
+    """A vendor of cw_integration_profiles whose profile has no key section and names no title: the pair is kept for
+    the member the profile names, described as onboarding describes the key (the vendor's name)."""
+    own = {"vendor": "own_sync", "role": {"name": "Own Sync"}, "member": {"identifier": "OwnSync"},
+           "permissions": [{"module": "Companies", "function": "Contacts", "inquire": "All"}]}
+    sim.set_settings_writable(True)
+    dest = tmp_path / "out" / "credentials" / "localhost-own_sync.json"
+    connection = client(sim)
+    [want] = prevalidate(connection, [{"profile": own, "key": {"dest": str(dest)}}], False)
+    [step] = converge_integration(connection, want, settings_writable=True).manual_steps
+    assert step.startswith("System > Members > API Members > OwnSync > API Keys: click +, enter the description 'own_sync', ")
+    pair = sim.ui_create_key("OwnSync", "own_sync")
+    run = key_import(sim, tmp_path, pair, tag="own", vendor="own_sync", cw_integration_profiles={"own_sync": own})
+    assert run.rc == 0, run.output[-3000:]
+    held = json.loads(dest.read_text())
+    assert (held["member"], held["description"], held["public_key"], held["source"]) == (
+        "OwnSync", "own_sync", pair["publicKey"], "ui")
+    assert "The pair of API member OwnSync works and is kept in %s" % dest in " ".join(run.stdout.split())
 
 
 def test_cw_api_key_plans_the_ui_step_by_default(sim, tmp_path):

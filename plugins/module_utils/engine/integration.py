@@ -18,6 +18,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.members 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import key_description, member_identifier
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import problems as profile_problems
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     Role, SecurityRoles, check_role_name, converge_role, find_role, load_roles, takeover_problem)
@@ -256,8 +257,9 @@ def desired(item, check_mode):
     profile = item["profile"]
     member = dict(profile.get("member") or {})
     member.update({k: v for k, v in (item.get("member") or {}).items() if v is not None})
+    member["identifier"] = member_identifier(profile, item.get("member"))
     key = dict(item.get("key") or {})
-    key.setdefault("description", (profile.get("key") or {}).get("description") or profile.get("title") or profile["vendor"])
+    key["description"] = key_description(profile, key)
     key["kind"] = (profile.get("key") or {}).get("kind") or "permanent"  # what the vendor needs; source: token overrides
     tables = list(profile.get("tables") or [])
     if item.get("include_optional"):

@@ -10,8 +10,10 @@ on purpose: the cw_tenant action runs it on the controller, and tests run it wit
 
 from __future__ import annotations
 
+import os
 import shlex
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import key_description, member_identifier
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS, MEMBER_OPTIONS
 
@@ -74,7 +76,7 @@ VARIABLES = (
         "expires (its expiry is reported, and a warning within 14 days of it)."],
       default="auto", choices=("auto", "token", "ui"), item="key.source"),
     V("cw_output_dir", "path", "Folder for everything a run writes on the controller; default E(CW_OUTPUT_DIR), else "
-      "C(./cw-output).", entry_points=ONBOARDING, derived="CW_OUTPUT_DIR, else $PWD/cw-output"),
+      "C(./cw-output).", entry_points=ONBOARDING, derived="CW_OUTPUT_DIR, else cw-output in the current directory"),
     V("cw_credentials_dir", "path", "Folder of the 0600 key files, one per tenant and vendor; default "
       "C(<cw_output_dir>/credentials).", entry_points=ONBOARDING, derived="<cw_output_dir>/credentials"),
     V("cw_key_vault_password", "str", "Keep each credentials file Ansible Vault encrypted with this password (no plain "
@@ -134,9 +136,16 @@ def to_bool(name, value):
     raise ValueError("%s: %r is not a boolean; use true or false" % (name, value))
 
 
-def resolve(variables, environ):
+def output_dir(environ, cwd=None):
+    """Where a run writes when cw_output_dir is not given: $CW_OUTPUT_DIR, else cw-output in the process's current
+    directory (never $PWD, which a parent process may have left stale); the playbooks' ``'cw-output' | realpath``."""
+    return environ.get("CW_OUTPUT_DIR") or os.path.realpath(os.path.join(cwd or os.getcwd(), "cw-output"))
+
+
+def resolve(variables, environ, cwd=None):
     """Every declared variable's value: given (None counts as unset where the role had a null default), else its
-    default; booleans coerced and choices checked. Raises ValueError naming the variable and the fix."""
+    default; booleans coerced and choices checked. ``cwd``: the current directory (default the process's). Raises
+    ValueError naming the variable and the fix."""
     values = {}
     for variable in VARIABLES:
         value = variables.get(variable.name)
@@ -148,7 +157,7 @@ def resolve(variables, environ):
             raise ValueError("%s: %r is not one of %s" % (variable.name, value, ", ".join(variable.choices)))
         values[variable.name] = value
     if not values["cw_output_dir"]:
-        values["cw_output_dir"] = environ.get("CW_OUTPUT_DIR") or (environ.get("PWD", "") + "/cw-output")
+        values["cw_output_dir"] = output_dir(environ, cwd)
     for name, folder in (("cw_credentials_dir", "credentials"), ("cw_checklist_dir", "checklists"), ("cw_history_dir", "history")):
         values[name] = values[name] or "%s/%s" % (values["cw_output_dir"], folder)
     return values
@@ -240,16 +249,17 @@ def record_path(values, host):
     return "%s/tenants/%s.yml" % (values["cw_output_dir"], host)
 
 
-def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None):
+def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None, cwd=None):
     """The tenant as cw_integration and cw_fleet_audit take it, and the resolved role variables.
 
     ``variables``: the role variables given (templated); ``profiles``: vendor name -> profile (a mapping that may
     load lazily; its keys are the known vendors); ``read_record(path)``: the parsed doctor record at path, or None;
     ``inventory_sources``: the inventory's sources when the host is in one (the key hand-back command names them),
-    else None; ``environ``: the controller's environment. Returns {"tenant", "vars" (without secrets), "allow_pending"}. Raises
-    ValueError with a message naming the variable and the fix."""
+    else None; ``environ``: the controller's environment; ``cwd``: its current directory (default the process's). Returns {"tenant", "vars" (without secrets), "vendors" (vendor ->
+    its member's identifier and its key's description, as the engine resolves them), "allow_pending"}. Raises ValueError
+    with a message naming the variable and the fix."""
     environ = {} if environ is None else environ
-    values = resolve(variables, environ)
+    values = resolve(variables, environ, cwd)
     vendors, overrides = values["cw_vendors"], values["cw_vendor_overrides"]
     given = values["cw_integration_profiles"] or {}
     if not isinstance(given, dict):
@@ -272,6 +282,11 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
     for option in CONNECTION:
         if values["cw_" + option] is not None:
             tenant[option] = values["cw_" + option]
+    # What the engine will take for each vendor's member and key, for the tasks that hand a key over (key_import.yml):
+    # the same functions as the engine's, so that the pair goes to the member the run converges, described as it is.
+    resolved = {vendor: {"member": member_identifier(item["profile"], item["member"]),
+                         "key_description": key_description(item["profile"], item["key"])}
+                for vendor, item in zip(vendors, items)}
     # Offboarding always leaves the member's keys to revoke in the UI: only onboarding fails on remaining steps.
     return {"tenant": tenant, "vars": {name: value for name, value in values.items() if not BY_NAME[name].no_log},
-            "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}
+            "vendors": resolved, "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}
