@@ -255,9 +255,10 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
     ``variables``: the role variables given (templated); ``profiles``: vendor name -> profile (a mapping that may
     load lazily; its keys are the known vendors); ``read_record(path)``: the parsed doctor record at path, or None;
     ``inventory_sources``: the inventory's sources when the host is in one (the key hand-back command names them),
-    else None; ``environ``: the controller's environment; ``cwd``: its current directory (default the process's). Returns {"tenant", "vars" (without secrets), "vendors" (vendor ->
-    its member's identifier and its key's description, as the engine resolves them), "allow_pending"}. Raises ValueError
-    with a message naming the variable and the fix."""
+    else None; ``environ``: the controller's environment; ``cwd``: its current directory (default the process's).
+    Returns {"tenant", "vars" (without secrets), "vendors" (vendor -> its member's identifier and its key's
+    description, as the engine resolves them), "allow_pending"}. Raises ValueError with a message naming the variable
+    and the fix."""
     environ = {} if environ is None else environ
     values = resolve(variables, environ, cwd)
     vendors, overrides = values["cw_vendors"], values["cw_vendor_overrides"]
