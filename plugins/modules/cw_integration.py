@@ -18,7 +18,9 @@ description:
     A profile function or table this tenant lacks (an older release, a smaller edition) is skipped with a warning.
   - What the API cannot write is returned as one ordered checklist per vendor (C(manual_steps) of each entry of
     RV(integrations)), with machine-readable C(pending) items, and a compliance cell for audit reports.
-  - V(absent) offboards. It deactivates the member, deletes the role when no other member uses it, and lists the keys
+  - V(absent) offboards. It deactivates the member, deletes the role when no other member uses it (moving the member to
+    C(reassign_role) first, with a warning when that role can escalate or grants more than the vendor's profile needs),
+    removes the member's key file (the key's C(dest)) when it holds that member's pair on this tenant, and lists the keys
     to revoke in the UI.
 author:
   - msp.connectwise maintainers (@msp-connectwise)
@@ -79,6 +81,10 @@ integrations:
     - C(unheld_keys) lists the keys that may have been issued for the vendor's member and never received (the answer to
       the tokens request was lost), as RV(msp.connectwise.cw_api_key#module:unheld_keys) of
       M(msp.connectwise.cw_api_key), with a warning each, until their record beside the key's dest is deleted.
+    - An offboarded vendor's entry has C(vendor), C(title), C(role), C(member), C(changed), C(manual_steps), C(pending),
+      C(warnings), C(compliance) (status V(offboarded)) and C(removed_key_file), the member's key file removed (in check
+      mode, the one that would be), or null; a file there that does not hold that member's pair on this tenant is kept,
+      with a warning.
     - C(outside) is the profile's steps outside ConnectWise (firewall, vendor portal, advice), as the checklist shows
       them; C(optional) the rows and tables the vendor marks optional that this run leaves out (empty with
       C(include_optional)). A C(pending) item of kind V(permission) has the row's C(target) levels, changed or not.

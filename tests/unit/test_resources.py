@@ -9,6 +9,7 @@ import pytest
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import Holders, Reference, References, Resource
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import remove_held, write_held
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import ApiMembers, MemberReferences
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import converge_permissions
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, SecurityRoles, converge_role
@@ -240,3 +241,39 @@ def test_a_record_that_does_not_hold_what_our_lost_create_sent_is_someone_elses(
     ours = dict(theirs, securityRole={"id": 30, "name": "TopLeft"}, structureLevel={"id": 2})  # the level is no marker
     client = LateClient([[], [ours]], posts=[LOST, EXISTS])
     assert ApiMembers(client).create("TopLeft", body).how == "lost"
+
+
+# -- offboarding: the member's key file the collection wrote is removed, nothing else ---------------------------------
+
+class Tenant:
+    company_id = "acme"
+    site = "https://cw.example.com"
+
+
+def key_file(tmp_path, vault_password=None, **record):
+    path = tmp_path / "acme-topleft.json"
+    write_held(str(path), dict({"site": Tenant.site, "company_id": "ACME", "member": "TopLeft", "public_key": "pub",
+                                "private_key": "secret"}, **record), vault_password)
+    return path
+
+
+def test_offboarding_removes_the_members_key_file_and_check_mode_only_says_so(tmp_path):
+    path = key_file(tmp_path)
+    planned = remove_held(Tenant(), "topleft", str(path), check_mode=True)
+    assert (planned.removed, planned.changed, path.exists()) == (str(path), True, True)
+    removed = remove_held(Tenant(), "topleft", str(path))
+    assert (removed.removed, removed.warnings, path.exists()) == (str(path), [], False)
+    assert (removed.before, removed.after) == ({"key_file": str(path)}, {"key_file": None})
+    assert remove_held(Tenant(), "TopLeft", str(path)).removed is None  # nothing left: nothing to say
+
+
+@pytest.mark.parametrize("record, password, why", [
+    ({"member": "Other"}, None, "it does not hold the pair of member TopLeft of company acme (it names Other of ACME)"),
+    ({"company_id": "globex"}, None, "it does not hold the pair of member TopLeft of company acme (it names TopLeft of globex)"),
+    ({}, "vault pw", "it could not be read as the key file of member TopLeft (vault_password: "),
+], ids=["another-member", "another-tenant", "encrypted-without-its-password"])
+def test_a_key_file_that_is_not_the_members_own_is_kept_with_a_warning(tmp_path, record, password, why):
+    path = key_file(tmp_path, password, **record)
+    kept = remove_held(Tenant(), "TopLeft", str(path))
+    assert kept.removed is None and not kept.changed and path.exists()
+    assert kept.warnings[0].startswith("%s kept: %s" % (path, why)), kept.warnings

@@ -11,15 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field as listed, replace
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
-    SOURCES, KeyOutcome, check_writable, converge_key, owner_problem, read_held, works)
+    SOURCES, KeyOutcome, check_writable, converge_key, owner_problem, read_held, remove_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
     MEMBER_OPTIONS, REFERENCES, ApiMembers, MemberReferences, check_member_input, converge_member, find_member, is_list,
     load_members, login_problem, member_defaults, members_at_stake, role_holders)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import (
+    accepted_cells, catalogue_rows, converge_permissions, desired_matrix, excess_grants, excess_line, read_settings)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import key_description, member_identifier
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import problems as profile_problems
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.review import escalation_rows
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     Role, SecurityRoles, check_role_name, converge_role, find_role, load_roles, takeover_problem)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import converge_tables, setup_screens
@@ -86,6 +88,7 @@ class IntegrationResult:
     outside: list = listed(default_factory=list)
     unheld_keys: list = listed(default_factory=list)
     offboarded: bool = False
+    removed_key_file: str | None = None
 
     @property
     def settings_writable(self):
@@ -98,7 +101,7 @@ class IntegrationResult:
         if self.offboarded:
             return {"vendor": self.vendor, "title": self.title, "role": role, "member": self.member, "changed": self.changed,
                     "manual_steps": self.manual_steps, "pending": self.pending, "warnings": self.warnings,
-                    "compliance": self.compliance.as_dict()}
+                    "compliance": self.compliance.as_dict(), "removed_key_file": self.removed_key_file}
         return {"vendor": self.vendor, "title": self.title, "role": role, "member": self.member,
                 "optional": self.optional, "outside": self.outside, "changed": self.changed,
                 "manual_steps": self.manual_steps, "pending": self.pending, "warnings": self.warnings,
@@ -435,7 +438,9 @@ def key_state(outcome):
 
 
 def offboard(client, want, check_mode):
-    """Deactivate the member, delete the role when nobody else uses it, and list the keys to revoke in the UI."""
+    """Deactivate the member (moved to reassign_role when it holds the vendor's role, so that the role can be deleted),
+    delete the role when nobody else uses it, remove the member's key file the collection wrote, and list the keys to
+    revoke in the UI."""
     identifier = want["member"]["identifier"]
     roles, members = SecurityRoles(client), ApiMembers(client)
     reassign = roles.find(want["reassign_role"]) if want["reassign_role"] else None
@@ -447,14 +452,19 @@ def offboard(client, want, check_mode):
         raise ValueError("reassign_role: %r is an admin role (adminFlag); an integration's member is never put on one: name "
                          "a role with no rights" % reassign["name"])
     steps = {"member": converge_member(client, {"identifier": identifier, "state": "absent"}, check_mode)}
+    if steps["member"].member is None:
+        steps["member"].warnings.append(
+            "API member %s does not exist on this tenant: nothing was deactivated. If the integration's member has another "
+            "identifier, give it (cw_member_identifier, or member.identifier of the integration) and offboard again"
+            % identifier)
     role_outcome = Outcome("security role %s" % want["role"])
     role = roles.find(want["role"])
     role_outcome.before = {"name": role["name"], "state": "present"} if role else {"state": "absent"}
     role_outcome.after = dict(role_outcome.before)
     if role:
-        users = [u for u in roles.holders_of(role) if (u or "").lower() != identifier.lower()]
+        users = [u for u in roles.holders_of(role) if u.lower() != identifier.lower()]
         if users:
-            role_outcome.warnings.append("role %s kept: still assigned to %s" % (role["name"], ", ".join(sorted(users))))
+            role_outcome.warnings.append("role %s kept: still assigned to %s" % (role["name"], ", ".join(sorted(users, key=str.lower))))
         else:
             member = members.find(identifier)
             if member and member.get("securityRole", {}).get("id") == role["id"]:
@@ -468,13 +478,14 @@ def offboard(client, want, check_mode):
                     if not check_mode:
                         members.patch(member, [{"op": "replace", "path": "securityRole", "value": {"id": reassign["id"]}}])
                     role_outcome.wrote()
+                    steps["member"].warnings.extend(w for w in [reassign_warning(client, reassign, want, identifier)] if w)
             if role:
                 # Nobody else holds it (read above), and the member is moved off it.
                 roles.delete(role, check_mode, holders=[])
                 role_outcome.after = {"state": "absent"}
                 role_outcome.wrote()
     steps["role"] = role_outcome
-    key_step = Outcome("API keys of member %s" % identifier)
+    key_step = remove_held(client, identifier, want["key"].get("dest"), want["key"].get("vault_password"), check_mode)
     key_step.need("System > Members > API Members > %s > API Keys: delete every key (the API cannot list or revoke them), "
                   "and revoke any key pair the vendor holds" % identifier,
                   {"kind": "api_key", "member": identifier, "action": "revoke"})
@@ -482,4 +493,25 @@ def offboard(client, want, check_mode):
     return IntegrationResult(
         vendor=want["vendor"], title=want["title"], steps=steps, compliance=Compliance(status="offboarded", cells=0),
         member=steps["member"].member, changed=any(s.changed for s in steps.values()),
-        manual_steps=key_step.manual_steps, pending=key_step.pending, warnings=role_outcome.warnings, offboarded=True)
+        manual_steps=key_step.manual_steps, pending=key_step.pending,
+        warnings=want["warnings"] + [w for name in ("member", "role", "key") for w in steps[name].warnings],
+        offboarded=True, removed_key_file=key_step.removed)
+
+
+def reassign_warning(client, reassign, want, identifier):
+    """Why the role a deactivated member is moved to is more than it should be: it can escalate (the functions the
+    security review counts as escalation, engine/review.py), or it grants more than the vendor's profile accepts. None
+    for a role that does neither (one with no rights, the advice). Reactivated, the member's keys hold these rights."""
+    rows = read_settings(client, Role.of(reassign))
+    escalations = escalation_rows(rows)
+    if escalations:
+        return ("reassign_role: role %s can escalate (%s): the deactivated member %s holds it now, and reactivated, the "
+                "vendor's key would hold those rights; name a role with no rights"
+                % (reassign["name"], "; ".join(line for line, _why in escalations), identifier))
+    extra = excess_grants(rows, accepted_cells(rows, want["accepted"]))
+    if extra:
+        shown = "; ".join(excess_line(row, cells) for row, cells in extra[:3]) + ("; ..." if len(extra) > 3 else "")
+        return ("reassign_role: role %s grants %d function(s) beyond what %s's profile needs (%s): the deactivated member "
+                "%s holds them now; a role with no rights is the one to name"
+                % (reassign["name"], len(extra), want["title"], shown, identifier))
+    return None

@@ -90,7 +90,8 @@ VARIABLES = (
       "{level: Corporate}}}); the keys are those of an integration item (role_name, member, key, purge, include_optional, "
       "include_temporary, reassign_role, adopt_role).", default={}),
     V("cw_reassign_role", "str", "Offboarding; the role a deactivated member is moved to so that the vendor's role can "
-      "be deleted.", item="reassign_role"),
+      "be deleted. Give a role with no rights: one that can escalate or grants more than the vendor's profile needs is "
+      "used with a warning, an admin role is refused.", item="reassign_role"),
     V("cw_adopt_role", "bool", [
         "Take over an existing role that is not the integration's own (held by another member, or a stock role named "
         "Admin, Technician or Finance), with a warning; without it such a role fails the run before any write.",

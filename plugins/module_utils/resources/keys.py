@@ -61,10 +61,11 @@ class KeyOutcome(Outcome):
     dest: str | None = None
     credentials: dict | None = None
     unheld_keys: list | None = None
+    removed: str | None = None  # offboarding: the member's key file removed (in check mode: that would be removed)
 
     def shown(self):
         data = {"status": self.status, "validated": self.validated, "expiration": self.expiration}
-        for name in ("public_key", "source", "dest", "credentials", "unheld_keys"):
+        for name in ("public_key", "source", "dest", "credentials", "unheld_keys", "removed"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
         return data
@@ -155,16 +156,16 @@ def locked(dest):
         os.close(handle)  # releases the lock
 
 
-def read_held(dest, vault_password=None):
-    """The pair kept in ``dest`` (tightening its mode to 0600 if it was looser), or None; and whether the mode was
-    loosened. A vault-encrypted file is opened with ``vault_password``."""
+def read_held(dest, vault_password=None, tighten=True):
+    """The pair kept in ``dest`` (tightening its mode to 0600 if it was looser, unless ``tighten`` is false), or None;
+    and whether the mode was loosened. A vault-encrypted file is opened with ``vault_password``."""
     refuse_link(dest)
     if not dest or not os.path.exists(dest):
         return None, False
     if os.path.isdir(dest):
         raise ValueError("dest: %s is a folder; give the path of a file in it" % dest)
     loosened = bool(stat.S_IMODE(os.stat(dest).st_mode) & 0o077)
-    if loosened:
+    if loosened and tighten:
         os.chmod(dest, 0o600)
     with open(dest, encoding="utf-8") as handle:
         text = handle.read()
@@ -404,4 +405,34 @@ def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, re
     if issued:
         outcome.wrote()
     outcome.before = {k: (MASK if k == "private_key" else v) for k, v in outcome.before.items()}
+    return outcome
+
+
+def remove_held(client, member, dest, vault_password=None, check_mode=False):
+    """Offboarding: remove the file ``dest`` that keeps the pair of ``member`` of this tenant, as this collection wrote
+    it (a deactivated member's keys no longer work, and a private key left on disk is a liability). A file that is not
+    that (another member's or tenant's pair, or one that cannot be read: vault-encrypted without its password, not a
+    credentials file) is kept, with a warning saying why. Returns a KeyOutcome whose ``removed`` is the path removed (in
+    check mode, the one that would be); the record of keys nobody holds beside it stays until the operator deletes it."""
+    outcome = KeyOutcome("API keys of member %s" % member)
+    if not dest or not os.path.lexists(dest):
+        return outcome
+    try:
+        held, _loosened = read_held(dest, vault_password, tighten=not check_mode)
+    except ValueError as exc:
+        outcome.warnings.append("%s kept: it could not be read as the key file of member %s (%s); delete it yourself once "
+                                "you know what it holds" % (dest, member, exc))
+        return outcome
+    owner = (held or {}).get("member") or ""
+    company = str((held or {}).get("company_id") or "")
+    if owner.lower() != member.lower() or company.lower() != str(client.company_id).lower():
+        outcome.warnings.append("%s kept: it does not hold the pair of member %s of company %s (it names %s of %s)"
+                                % (dest, member, client.company_id, owner or "no member", company or "no company"))
+        return outcome
+    outcome.before, outcome.after = {"key_file": dest}, {"key_file": None}
+    if not check_mode:
+        with locked(dest):
+            os.unlink(dest)
+    outcome.removed = dest
+    outcome.wrote()
     return outcome
