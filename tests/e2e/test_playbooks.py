@@ -219,8 +219,7 @@ def test_offboard_deactivates_and_lists_keys(sim, book, tmp_path):
     assert vendor["removed_key_file"] is None
 
 
-def test_offboarding_warns_of_a_reassign_role_beyond_the_profile_and_keeps_a_key_file_not_its_own(sim, book, playbook,
-                                                                                                     tmp_path):
+def test_offboarding_warns_of_a_reassign_role_beyond_the_profile_and_keeps_another_key_file(sim, book, playbook, tmp_path):
     sim.set_settings_writable(True)
     env = tenant_env(sim)
     playbook([task("cw_security_role", name="Parked")], expect_rc=0)  # a role with no rights
