@@ -56,6 +56,16 @@ options:
     description: The tenant's name in the checklists' file names and headings (the role gives the inventory host name).
       Defaults to O(company_id).
     type: str
+  tenant_record:
+    description:
+      - The record of this tenant's facts that C(playbooks/doctor.yml) keeps (the role gives
+        C(<cw_output_dir>/tenants/<host>.yml)). Whether the tenant accepts API writes to role settings, when this run
+        learnt it (a first C(PATCH) answered, or refused with HTTP 405), is set there as C(cw_settings_writable), so
+        that later runs neither probe again nor send a C(PATCH) the tenant refuses. The file is created when missing
+        and left alone when it was recorded for another company id.
+      - Unset, nothing is recorded. C(doctor.yml -e cw_probe_settings_write=true) probes and records it again.
+    type: path
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -152,6 +162,7 @@ api:
 from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, fail_if_pending
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
     INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant_model import remember_fact
 
 
 def main():
@@ -164,6 +175,7 @@ def main():
         "tenant_facts": TENANT_FACTS_OPTION,
         "checklist_dir": {"type": "path"},
         "tenant_name": {"type": "str"},
+        "tenant_record": {"type": "path"},
     }, supports_check_mode=True)
     p = module.params
     module.no_log_values.update(item_secrets(p["integrations"]))
@@ -172,6 +184,14 @@ def main():
                                              facts=p["tenant_facts"], checklist_dir=p["checklist_dir"], name=p["tenant_name"])
     for warning in warnings:
         module.warn(warning)
+    learnt = result.get("settings_writable")
+    if p["tenant_record"] and not module.check_mode and learnt is not None and learnt != p["settings_writable"]:
+        # Learnt by a write (check mode never probes); kept for the next runs, also when this one fails.
+        try:
+            remember_fact(p["tenant_record"], module.client.company_id, "cw_settings_writable", learnt)
+        except OSError as exc:
+            module.warn("tenant_record: %s could not be written (%s); the next run will learn again whether this tenant "
+                        "accepts API writes to role settings" % (p["tenant_record"], exc.strerror or exc))
     if result.get("failed"):
         module.fail_json(**result)
     if module._diff:

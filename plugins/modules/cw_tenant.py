@@ -75,6 +75,12 @@ vendors:
   returned: success
   type: dict
   sample: {topleft: {member: TopLeft, key_description: TopLeft}}
+record:
+  description: The record of this tenant's facts (C(<cw_output_dir>/tenants/<host>.yml)), which C(doctor.yml) writes and
+    M(msp.connectwise.cw_integration) completes with what a run learns (O(msp.connectwise.cw_integration#module:tenant_record)).
+  returned: success
+  type: str
+  sample: /srv/cw-output/tenants/acme.yml
 allow_pending:
   description: Whether remaining manual steps leave the run successful (offboarding, or C(cw_fail_on_pending=false)).
   returned: success

@@ -249,6 +249,31 @@ def test_offboarding_warns_of_a_reassign_role_beyond_the_profile_and_keeps_anoth
     assert vendor["removed_key_file"] == str(held) and not held.exists()
 
 
+def test_a_refused_settings_write_is_recorded_and_never_sent_again(sim, book, tmp_path):
+    """A tenant that refuses API writes to role levels answers the first run's first settings PATCH with 405: the run
+    records that where doctor.yml keeps the tenant's facts, and the next run sends no PATCH (no write at all: nothing
+    else differs). The output folder is cw-output in the current directory, whatever $PWD says."""
+    env = dict(tenant_env(sim), CW_OUTPUT_DIR=None, PWD="/nonexistent/elsewhere")
+    first = book("onboard_topleft.yml", env=env, extra=TOKENS)
+    assert first.rc == 2 and "manual step(s) remain" in first.stdout, first.stdout[-3000:]
+    assert [w["status"] for w in writes(sim) if w["method"] == "PATCH"] == [405]
+    record = tmp_path / "cw-output" / "tenants" / "localhost.yml"
+    assert yaml.safe_load(record.read_text()) == {"cw_company_id": sim.company, "cw_settings_writable": False}
+    assert (tmp_path / "cw-output" / "checklists" / "localhost-topleft.md").exists()
+
+    sim.clear_requests()
+    second = book("onboard_topleft.yml", env=env, extra=TOKENS)
+    assert second.rc == 2 and writes(sim) == [], second.stdout[-3000:]
+    # The same steps, known without asking.
+    assert second.result(CONVERGE)["manual_steps"] == first.result(CONVERGE)["manual_steps"]
+    assert second.result(CONVERGE)["settings_writable"] is False
+    # doctor.yml records the rest and keeps what the run learnt.
+    assert book("doctor.yml", env=env).rc == 0
+    assert yaml.safe_load(record.read_text()) == {"cw_company_id": sim.company, "cw_codebase": "v2025_1/",
+                                                  "cw_level1_name": "Corporate", "cw_table_item_form": "id",
+                                                  "cw_settings_writable": False}
+
+
 def test_doctor_names_missing_rights_and_records_the_probe(sim, book, tmp_path):
     env = tenant_env(sim)
     ok = book("doctor.yml", env=env, extra={"cw_probe_settings_write": True})

@@ -241,3 +241,25 @@ def test_a_profile_in_any_shape_resolves_to_nothing_rather_than_failing_before_i
     odd = {"vendor": "odd", "role": {"name": "Odd"}, "member": "OddApi", "key": ["x"]}
     assert resolved({"cw_vendors": ["odd"], "cw_integration_profiles": {"odd": odd}}) == {
         "odd": {"member": None, "key_description": "odd"}}
+
+
+# -- what a run learns of a tenant, kept in the record doctor.yml writes ------------------------------------------------
+
+def test_a_learnt_fact_joins_the_record_for_its_company_only(tmp_path):
+    path = tmp_path / "tenants" / "acme.yml"
+    assert tenant_model.remember_fact(str(path), "acme", "cw_settings_writable", False) is True
+    assert yaml.safe_load(path.read_text()) == {"cw_company_id": "acme", "cw_settings_writable": False}
+    assert path.read_text().startswith("---\n# Recorded by msp.connectwise")
+    # As doctor.yml writes it: the other facts and comments stay, the fact is replaced, not repeated.
+    doctor = ('---\n# Recorded by msp.connectwise doctor.yml\ncw_company_id: "ACME"\ncw_codebase: "v2025_1/"\n'
+              'cw_level1_name: "Head: Office"\ncw_settings_writable: false\n')
+    path.write_text(doctor)
+    assert tenant_model.remember_fact(str(path), "acme", "cw_settings_writable", True) is True
+    assert path.read_text() == doctor.replace("cw_settings_writable: false\n", "cw_settings_writable: true\n")
+    # Recorded for another company under the same host name: left alone.
+    assert tenant_model.remember_fact(str(path), "globex", "cw_settings_writable", False) is False
+    assert path.read_text() == doctor.replace("false", "true")
+    # What the next build reads.
+    built = build({"cw_vendors": ["topleft"]}, records={str(path): yaml.safe_load(path.read_text())}, environ={
+        "CW_OUTPUT_DIR": str(tmp_path), "CW_COMPANY_ID": "acme"})
+    assert built["record"] == str(path) and built["tenant"]["settings_writable"] is True

@@ -10,12 +10,14 @@ on purpose: the cw_tenant action runs it on the controller, and tests run it wit
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import key_description, member_identifier
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS, MEMBER_OPTIONS
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
 
 HOW = "in an inventory cw_vendors: [topleft], on the command line -e '{\"cw_vendors\": [\"topleft\"]}'"
 HANDBACK = ("run: ansible-playbook msp.connectwise.key_import%s -e cw_vendor=%s (it asks for both keys, checks them as the "
@@ -250,6 +252,41 @@ def record_path(values, host):
     return "%s/tenants/%s.yml" % (values["cw_output_dir"], host)
 
 
+RECORD_HEADER = """\
+---
+# Recorded by msp.connectwise (what a run learnt of this tenant); read by the integration role. Run doctor.yml to
+# record the codebase and the name of level 1 too, and again after the tenant's upgrade or a rename of its level 1.
+"""
+
+
+def record_value(text):
+    """A value of the record as doctor.yml writes it (JSON), else the text without quotes."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text.strip().strip("'\"")
+
+
+def remember_fact(path, company, name, value):
+    """Set ``name: value`` in the doctor record of a tenant (``path``), as doctor.yml writes it (one ``key: JSON`` a
+    line), so that later runs need not learn it again: created with the company's id when missing, left alone when it
+    was recorded for another company (localhost runs with other CW_* variables). Returns whether it was written."""
+    lines = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    facts = {line.split(":", 1)[0]: record_value(line.split(":", 1)[1]) for line in lines
+             if ":" in line and line[:1].isalpha()}
+    if "cw_company_id" in facts and str(facts["cw_company_id"]).lower() != str(company).lower():
+        return False
+    entry = "%s: %s" % (name, json.dumps(value))
+    if not lines:
+        lines = RECORD_HEADER.splitlines() + ["cw_company_id: %s" % json.dumps(str(company))]
+    kept = [line for line in lines if not line.startswith(name + ":")]
+    write_atomic(path, "\n".join(kept + [entry]) + "\n", mode=0o644, prefix=".cw-record-")
+    return True
+
+
 def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None, cwd=None):
     """The tenant as cw_integration and cw_fleet_audit take it, and the resolved role variables.
 
@@ -258,7 +295,7 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
     ``inventory_sources``: the inventory's sources when the host is in one (the key hand-back command names them),
     else None; ``environ``: the controller's environment; ``cwd``: its current directory (default the process's).
     Returns {"tenant", "vars" (without secrets), "vendors" (vendor -> its member's identifier and its key's
-    description, as the engine resolves them), "allow_pending"}. Raises ValueError with a message naming the variable
+    description, as the engine resolves them), "record" (the doctor record's path), "allow_pending"}. Raises ValueError with a message naming the variable
     and the fix."""
     environ = {} if environ is None else environ
     values = resolve(variables, environ, cwd)
@@ -291,4 +328,4 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
                 for vendor, item in zip(vendors, items)}
     # Offboarding always leaves the member's keys to revoke in the UI: only onboarding fails on remaining steps.
     return {"tenant": tenant, "vars": {name: value for name, value in values.items() if not BY_NAME[name].no_log},
-            "vendors": resolved, "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}
+            "vendors": resolved, "record": record_path(values, host), "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}
