@@ -152,6 +152,13 @@ stats:
   type: dict
   sample: {cw_compliance: {acme: {topleft: {status: compliant}}}, cw_checklists: {acme: {topleft: []}},
            cw_pending: {acme: {topleft: 0}}}
+steps_remain:
+  description: True when the run failed only because manual steps remain (outside check mode, without
+    O(allow_pending)); RV(msg) then says how many, for which vendors, which checklists hold them and how to go on, in
+    one line, and the rest of the result is complete. The roles end on that message alone.
+  returned: when manual steps fail the run
+  type: bool
+  sample: true
 api:
   description: Requests sent and retries taken for the whole tenant.
   returned: always
@@ -159,7 +166,10 @@ api:
   sample: {requests: 9, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, fail_if_pending
+import os
+
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.checklists import file_name
+from ansible_collections.msp.connectwise.plugins.module_utils.module import STEPS, ConnectWiseModule, fail_if_pending
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
     INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant_model import remember_fact
@@ -198,9 +208,11 @@ def main():
         result["diff"] = diff
     name = p["tenant_name"] or module.client.company_id
     result["stats"] = awx_stats({name: result})
-    vendors = ", ".join(item["vendor"] for item in result["integrations"] if item["manual_steps"])
-    steps = "the checklist(s) in %s (%s)" % (p["checklist_dir"], vendors) if p["checklist_dir"] else "them (see manual_steps)"
-    fail_if_pending(module, result, p["allow_pending"], "on " + name, steps, "allow_pending: true (the roles: cw_fail_on_pending: false)")
+    left = [item for item in result["integrations"] if item["manual_steps"]]
+    subject = "on %s (%s)" % (name, ", ".join("%s: %d" % (item["title"], len(item["manual_steps"])) for item in left))
+    files = [os.path.join(p["checklist_dir"], file_name(name, item["vendor"])) for item in left] if p["checklist_dir"] else []
+    steps = "the checklist%s %s" % ("s" if len(files) > 1 else "", ", ".join(files)) if files else STEPS
+    fail_if_pending(module, result, p["allow_pending"], subject, steps, "allow_pending: true (the roles: cw_fail_on_pending: false)")
     module.exit_json(**result)
 
 

@@ -88,6 +88,17 @@ def test_onboarding_asks_for_the_permanent_key_and_key_import_hands_it_over(sim,
     env = tenant_env(sim)
     run = run_book(tmp_path, "onboard_topleft.yml", env=env)
     assert run.rc == 2 and "manual step(s) remain" in run.output, run.output[-3000:]
+    # The run fails in one line, saying what remains, where it is written down and how to go on; the steps themselves
+    # are in the result and the checklist, not in the fatal message.
+    checklist = tmp_path / "out" / "checklists" / "localhost-topleft.md"
+    [fatal] = [line for line in run.stdout.splitlines() if line.startswith("fatal: [localhost]: FAILED! => ")]
+    assert json.loads(fatal.split(" => ", 1)[1]) == {"changed": False, "msg": (
+        "1 manual step(s) remain on localhost (TopLeft: 1): the ConnectWise API cannot make them. Work through the "
+        "checklist %s, then run again to verify; or set allow_pending: true (the roles: cw_fail_on_pending: false) to "
+        "collect them without failing" % checklist)}
+    assert run.status("Stop while manual steps remain") == "failed" and run.status(CONVERGE) == "ok"
+    assert run.result(CONVERGE)["steps_remain"] is True and run.result(CONVERGE)["stats"]["cw_pending"] == {
+        "localhost": {"topleft": 1}}
     assert token_posts(sim) == [] and not held_file(tmp_path).exists()
     [vendor] = run.result(CONVERGE)["integrations"]
     assert vendor["manual_steps"] == [
