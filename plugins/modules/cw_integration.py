@@ -154,8 +154,8 @@ stats:
            cw_pending: {acme: {topleft: 0}}}
 steps_remain:
   description: True when the run failed only because manual steps remain (outside check mode, without
-    O(allow_pending)); RV(msg) then says how many, for which vendors, which checklists hold them and how to go on, in
-    one line, and the rest of the result is complete. The roles end on that message alone.
+    O(allow_pending)); the message (C(msg)) then says how many, for which vendors, which checklists hold them and how
+    to go on, in one line, and the rest of the result is complete. The roles end on that message alone.
   returned: when manual steps fail the run
   type: bool
   sample: true

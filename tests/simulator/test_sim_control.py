@@ -80,7 +80,7 @@ def test_a_write_applied_late_after_its_connection_closed(api, sim):
     sim.set_faults(late_write_every=2, late_write_ms=400)
 
     def named(name):
-        return [r for r in api.get("/system/securityroles", params={"conditions": 'name="%s"' % name}).json()]
+        return api.get("/system/securityroles", params={"conditions": 'name="%s"' % name}).json()
 
     assert api.post("/system/securityroles", json={"name": "First"}).status_code == 201
     with pytest.raises(requests.ConnectionError):
