@@ -59,10 +59,11 @@ options:
   tenant_record:
     description:
       - The record of this tenant's facts that C(playbooks/doctor.yml) keeps (the role gives
-        C(<cw_output_dir>/tenants/<host>.yml)). Whether the tenant accepts API writes to role settings, when this run
-        learnt it (a first C(PATCH) answered, or refused with HTTP 405), is set there as C(cw_settings_writable), so
-        that later runs neither probe again nor send a C(PATCH) the tenant refuses. The file is created when missing
-        and left alone when it was recorded for another company id.
+        C(<cw_output_dir>/tenants/<host>.yml)). When this run learnt that the tenant refuses API writes to role settings
+        (its first C(PATCH) answered HTTP 405, and nothing was written), C(cw_settings_writable: false) is set there, so
+        that later runs do not send a C(PATCH) the tenant refuses. The file is created when missing and left alone
+        when it was recorded for another company id. A tenant that accepts the writes is not recorded (its first
+        C(PATCH) is one the run needs anyway; C(doctor.yml) records it when it probes).
       - Unset, nothing is recorded. C(doctor.yml -e cw_probe_settings_write=true) probes and records it again.
     type: path
     version_added: 1.1.0
@@ -194,11 +195,10 @@ def main():
                                              facts=p["tenant_facts"], checklist_dir=p["checklist_dir"], name=p["tenant_name"])
     for warning in warnings:
         module.warn(warning)
-    learnt = result.get("settings_writable")
-    if p["tenant_record"] and not module.check_mode and learnt is not None and learnt != p["settings_writable"]:
-        # Learnt by a write (check mode never probes); kept for the next runs, also when this one fails.
+    if p["tenant_record"] and result.get("settings_writable") is False and p["settings_writable"] is None:
+        # Learnt by a refused write (check mode never probes): kept for the next runs, also when this one fails.
         try:
-            remember_fact(p["tenant_record"], module.client.company_id, "cw_settings_writable", learnt)
+            remember_fact(p["tenant_record"], module.client.company_id, "cw_settings_writable", False)
         except OSError as exc:
             module.warn("tenant_record: %s could not be written (%s); the next run will learn again whether this tenant "
                         "accepts API writes to role settings" % (p["tenant_record"], exc.strerror or exc))
