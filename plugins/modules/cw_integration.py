@@ -60,7 +60,7 @@ options:
     description:
       - The record of this tenant's facts that C(playbooks/doctor.yml) keeps (the role gives
         C(<cw_output_dir>/tenants/<host>.yml)). When this run learnt that the tenant refuses API writes to role settings
-        (its first C(PATCH) answered HTTP 405, and nothing was written), C(cw_settings_writable: false) is set there, so
+        (its first C(PATCH) answered HTTP 405, and nothing was written), C(cw_settings_writable) is set to false there, so
         that later runs do not send a C(PATCH) the tenant refuses. The file is created when missing and left alone
         when it was recorded for another company id. A tenant that accepts the writes is not recorded (its first
         C(PATCH) is one the run needs anyway; C(doctor.yml) records it when it probes).
