@@ -16,6 +16,8 @@ DEFAULTS = {
     "spike_ms": 0,
     "fail_after_write_every": 0,  # every Nth write the API applied answers fail_status instead of its own answer
     "drop_after_write_every": 0,  # every Nth write the API applied: connection closed without an answer
+    "late_write_every": 0,       # every Nth write request: connection closed at once, the write applied late_write_ms later
+    "late_write_ms": 0,
 }
 
 DROP = "drop"
@@ -30,6 +32,7 @@ class Faults:
         self.config = dict(self.initial)
         self._count = 0
         self._writes = 0
+        self._write_requests = 0
         self._windows = {}
 
     @staticmethod
@@ -56,6 +59,7 @@ class Faults:
             self.config = config
             self._count = 0
             self._writes = 0
+            self._write_requests = 0
             self._windows = {}
 
     def restore(self):
@@ -91,6 +95,18 @@ class Faults:
             if cfg["fail_after_write_every"] and self._writes % int(cfg["fail_after_write_every"]) == 0:
                 return _failure(cfg)
             return None
+
+    def late_write(self):
+        """For a write request about to be handled: the seconds after which it is applied, its answer never sent (a
+        server still at work on a request its client gave up on), or None."""
+        with self._lock:
+            cfg = self.config
+            if not cfg["late_write_every"]:
+                return None
+            self._write_requests += 1
+            if self._write_requests % int(cfg["late_write_every"]):
+                return None
+            return cfg["late_write_ms"] / 1000.0
 
     def _throttled(self, company, cfg):
         # Sliding window per tenant; refused requests are not counted, so the window drains.

@@ -77,6 +77,11 @@ class Simulator:
         delay, action = self.faults.decide(company)
         if delay:
             time.sleep(delay)
+        late = self.faults.late_write() if action is None and ctx.method != "GET" else None
+        if late is not None:
+            # Unanswered now; made later, whatever the client does meanwhile (its read back, its retry).
+            threading.Timer(late, self._apply_late, (ctx,)).start()
+            action = DROP
         if action is None:
             with self.lock:
                 response = api.handle(self, ctx)
@@ -92,6 +97,11 @@ class Simulator:
             response = Response(status, body, headers)
         self._record(ctx, company, response.status)
         return response
+
+    def _apply_late(self, ctx):
+        with self.lock:
+            if api.handle(self, ctx).status < 400:
+                self.save()
 
     def _record(self, ctx, company, status):
         # Never the Authorization header nor any key: only who called and what they asked for.

@@ -49,6 +49,8 @@ options:
         default: true
       reassign_role:
         description: On offboarding, the role the deactivated member is moved to so that the vendor's role can be deleted.
+          Give a role with no rights; one that can escalate (the security review's escalation functions) or grants more
+          than the vendor's profile needs is used with a warning, an admin role is refused.
         type: str
       adopt_role:
         description:

@@ -79,11 +79,15 @@ def run_resource(module, converge, allow_pending=False):
     finish(module, outcome, allow_pending=allow_pending)
 
 
-def manual_steps_remain(count, subject, steps="them (see manual_steps)", switch="allow_pending: true"):
-    """The one message of a run that ends outside check mode with manual steps left: every module and the roles
-    fail with it."""
-    return ("%d manual step(s) remain %s: the ConnectWise API cannot make them; apply %s in the ConnectWise UI, then run "
-            "again to verify, or set %s to collect them without failing" % (count, subject, steps, switch))
+STEPS = "them in the ConnectWise UI (see manual_steps)"
+
+
+def manual_steps_remain(count, subject, steps=STEPS, switch="allow_pending: true"):
+    """The one message of a run that ends outside check mode with manual steps left, in one line (the steps themselves
+    are in the result and the checklist): what remains, where it is written down, how to go on. Every module and the
+    roles fail with it."""
+    return ("%d manual step(s) remain %s: the ConnectWise API cannot make them. Work through %s, then run again to "
+            "verify; or set %s to collect them without failing" % (count, subject, steps, switch))
 
 
 def finish(module, outcome, allow_pending=False):
@@ -96,10 +100,12 @@ def finish(module, outcome, allow_pending=False):
     module.exit_json(**result)
 
 
-def fail_if_pending(module, result, allow_pending, subject, steps="them (see manual_steps)", switch="allow_pending: true"):
-    """The one failure of a run that ends outside check mode with manual steps left (unless they are allowed)."""
+def fail_if_pending(module, result, allow_pending, subject, steps=STEPS, switch="allow_pending: true"):
+    """The one failure of a run that ends outside check mode with manual steps left (unless they are allowed). The
+    result stays whole, marked ``steps_remain`` so that a role can end on the message alone."""
     if result["pending"] and not module.check_mode and not allow_pending:
-        module.fail_json(msg=manual_steps_remain(len(result["manual_steps"]), subject, steps, switch), **result)
+        module.fail_json(msg=manual_steps_remain(len(result["manual_steps"]), subject, steps, switch), steps_remain=True,
+                         **result)
 
 
 def check_fleet(module, tenants, doing, extra_items=()):

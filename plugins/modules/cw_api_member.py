@@ -87,7 +87,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 member:
-  description: The member's id (C(-1) when check mode plans a creation), identifier, role and level.
+  description: The member's id, identifier, role and level; when check mode plans a creation, C(id) is null and
+    C(planned) is true.
   returned: success
   type: dict
   sample: {id: 181, identifier: TopLeft, inactive: false, role: TopLeft, level: Corporate}

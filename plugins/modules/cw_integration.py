@@ -18,7 +18,9 @@ description:
     A profile function or table this tenant lacks (an older release, a smaller edition) is skipped with a warning.
   - What the API cannot write is returned as one ordered checklist per vendor (C(manual_steps) of each entry of
     RV(integrations)), with machine-readable C(pending) items, and a compliance cell for audit reports.
-  - V(absent) offboards. It deactivates the member, deletes the role when no other member uses it, and lists the keys
+  - V(absent) offboards. It deactivates the member, deletes the role when no other member uses it (moving the member to
+    C(reassign_role) first, with a warning when that role can escalate or grants more than the vendor's profile needs),
+    removes the member's key file (the key's C(dest)) when it holds that member's pair on this tenant, and lists the keys
     to revoke in the UI.
 author:
   - msp.connectwise maintainers (@msp-connectwise)
@@ -54,6 +56,17 @@ options:
     description: The tenant's name in the checklists' file names and headings (the role gives the inventory host name).
       Defaults to O(company_id).
     type: str
+  tenant_record:
+    description:
+      - The record of this tenant's facts that C(playbooks/doctor.yml) keeps (the role gives
+        C(<cw_output_dir>/tenants/<host>.yml)). When this run learnt that the tenant refuses API writes to role settings
+        (its first C(PATCH) answered HTTP 405, and nothing was written), C(cw_settings_writable) is set to false there, so
+        that later runs do not send a C(PATCH) the tenant refuses. The file is created when missing and left alone
+        when it was recorded for another company id. A tenant that accepts the writes is not recorded (its first
+        C(PATCH) is one the run needs anyway; C(doctor.yml) records it when it probes).
+      - Unset, nothing is recorded. C(doctor.yml -e cw_probe_settings_write=true) probes and records it again.
+    type: path
+    version_added: 1.1.0
 """
 
 EXAMPLES = r"""
@@ -84,6 +97,10 @@ integrations:
     - C(unheld_keys) lists the keys that may have been issued for the vendor's member and never received (the answer to
       the tokens request was lost), as RV(msp.connectwise.cw_api_key#module:unheld_keys) of
       M(msp.connectwise.cw_api_key), with a warning each, until their record beside the key's dest is deleted.
+    - An offboarded vendor's entry has C(vendor), C(title), C(role), C(member), C(changed), C(manual_steps), C(pending),
+      C(warnings), C(compliance) (status V(offboarded)) and C(removed_key_file), the member's key file removed (in check
+      mode, the one that would be), or null; a file there that does not hold that member's pair on this tenant is kept,
+      with a warning.
     - C(outside) is the profile's steps outside ConnectWise (firewall, vendor portal, advice), as the checklist shows
       them; C(optional) the rows and tables the vendor marks optional that this run leaves out (empty with
       C(include_optional)). A C(pending) item of kind V(permission) has the row's C(target) levels, changed or not.
@@ -142,6 +159,13 @@ stats:
   type: dict
   sample: {cw_compliance: {acme: {topleft: {status: compliant}}}, cw_checklists: {acme: {topleft: []}},
            cw_pending: {acme: {topleft: 0}}}
+steps_remain:
+  description: True when the run failed only because manual steps remain (outside check mode, without
+    O(allow_pending)); the message (C(msg)) then says how many, for which vendors, which checklists hold them and how
+    to go on, in one line, and the rest of the result is complete. The roles end on that message alone.
+  returned: when manual steps fail the run
+  type: bool
+  sample: true
 api:
   description: Requests sent and retries taken for the whole tenant.
   returned: always
@@ -149,9 +173,13 @@ api:
   sample: {requests: 9, retries: 0, codebase: v2025_1/}
 """
 
-from ansible_collections.msp.connectwise.plugins.module_utils.module import ConnectWiseModule, fail_if_pending
+import os
+
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.checklists import file_name
+from ansible_collections.msp.connectwise.plugins.module_utils.module import STEPS, ConnectWiseModule, fail_if_pending
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
     INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant_model import remember_fact
 
 
 def main():
@@ -164,6 +192,7 @@ def main():
         "tenant_facts": TENANT_FACTS_OPTION,
         "checklist_dir": {"type": "path"},
         "tenant_name": {"type": "str"},
+        "tenant_record": {"type": "path"},
     }, supports_check_mode=True)
     p = module.params
     module.no_log_values.update(item_secrets(p["integrations"]))
@@ -172,15 +201,24 @@ def main():
                                              facts=p["tenant_facts"], checklist_dir=p["checklist_dir"], name=p["tenant_name"])
     for warning in warnings:
         module.warn(warning)
+    if p["tenant_record"] and result.get("settings_writable") is False and p["settings_writable"] is None:
+        # Learnt by a refused write (check mode never probes): kept for the next runs, also when this one fails.
+        try:
+            remember_fact(p["tenant_record"], module.client.company_id, "cw_settings_writable", False)
+        except OSError as exc:
+            module.warn("tenant_record: %s could not be written (%s); the next run will learn again whether this tenant "
+                        "accepts API writes to role settings" % (p["tenant_record"], exc.strerror or exc))
     if result.get("failed"):
         module.fail_json(**result)
     if module._diff:
         result["diff"] = diff
     name = p["tenant_name"] or module.client.company_id
     result["stats"] = awx_stats({name: result})
-    vendors = ", ".join(item["vendor"] for item in result["integrations"] if item["manual_steps"])
-    steps = "the checklist(s) in %s (%s)" % (p["checklist_dir"], vendors) if p["checklist_dir"] else "them (see manual_steps)"
-    fail_if_pending(module, result, p["allow_pending"], "on " + name, steps, "allow_pending: true (the roles: cw_fail_on_pending: false)")
+    left = [item for item in result["integrations"] if item["manual_steps"]]
+    subject = "on %s (%s)" % (name, ", ".join("%s: %d" % (item["title"], len(item["manual_steps"])) for item in left))
+    files = [os.path.join(p["checklist_dir"], file_name(name, item["vendor"])) for item in left] if p["checklist_dir"] else []
+    steps = "the checklist%s %s" % ("s" if len(files) > 1 else "", ", ".join(files)) if files else STEPS
+    fail_if_pending(module, result, p["allow_pending"], subject, steps, "allow_pending: true (the roles: cw_fail_on_pending: false)")
     module.exit_json(**result)
 
 

@@ -115,7 +115,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 role:
-  description: The role's id (C(-1) when check mode plans a role still to be created) and name.
+  description: The role's id and name; for a role check mode plans to create, C(id) is null and C(planned) is true.
   returned: success
   type: dict
   sample: {id: 27, name: TopLeft}

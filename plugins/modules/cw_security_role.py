@@ -21,8 +21,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Nothing is written. A role that would be created is returned with id C(-1) so that later tasks can plan
-      its permissions in the same check run.
+    description: Nothing is written. A role that would be created is returned without an id (C(id) null, C(planned)
+      true); later tasks plan its permissions in the same check run by its name.
   diff_mode:
     support: full
     description: Shows the role's name and state before and after.
@@ -54,7 +54,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 role:
-  description: The role's id and name; id is C(-1) for a role that check mode would create; null once absent.
+  description: The role's id and name; for a role that check mode would create, C(id) is null and C(planned) is
+    true; null once absent.
   returned: always
   type: dict
   sample: {id: 27, name: TopLeft}

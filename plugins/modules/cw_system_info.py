@@ -157,7 +157,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.module import Conn
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.doctor import missing_rights
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import customize_items, security_rows, system_info
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import References
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import level_one
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import AllowedTables, setup_screens
 
 
@@ -197,7 +197,7 @@ def main():
             ]
             result["missing_rights"] = missing_rights(rows)
         if module.params["corporate_structure"]:
-            result["level1_name"] = References(client, check_mode=True).level_one()
+            result["level1_name"] = level_one(client)
         if module.params["customize_items"]:
             found = AllowedTables(customize_items(client), setup_screens(client))
             result["table_item_form"] = found.form or "none"

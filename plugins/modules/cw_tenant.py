@@ -68,6 +68,19 @@ vars:
   returned: success
   type: dict
   sample: {cw_state: present, cw_checklist_dir: /srv/cw-output/checklists, cw_fail_on_pending: true}
+vendors:
+  description: Per vendor, what the engine takes for its API member's identifier (C(member); the integration's own,
+    else its profile's) and its key's description (C(key_description); the integration's own, else the profile's,
+    else its title, else the vendor's name), for the tasks that hand a key over to that member.
+  returned: success
+  type: dict
+  sample: {topleft: {member: TopLeft, key_description: TopLeft}}
+record:
+  description: The record of this tenant's facts (C(<cw_output_dir>/tenants/<host>.yml)), which C(doctor.yml) writes and
+    M(msp.connectwise.cw_integration) completes with what a run learns (O(msp.connectwise.cw_integration#module:tenant_record)).
+  returned: success
+  type: str
+  sample: /srv/cw-output/tenants/acme.yml
 allow_pending:
   description: Whether remaining manual steps leave the run successful (offboarding, or C(cw_fail_on_pending=false)).
   returned: success

@@ -4,7 +4,8 @@
 - A tokens request whose answer is lost is recorded beside dest; every later run (cw_api_key, the onboarding playbook)
   and the audit (audit.yml's report, cw_fleet_audit's result) report it until the operator deletes the record.
 - Two runs at once for one member issue one key.
-- A role or member create applied and then answered 503 (or never answered) is read back, not repeated; onboarding
+- A role or member create applied and then answered 503 (or never answered) is read back, not repeated; one applied
+  only after that read back (the create sent again is answered ObjectExists) is recognised as ours; onboarding
   converges under a 503 every 3rd or 5th request and after applied writes.
 - A host name with '../' never moves a credentials file out of its folder, and a 0755 credentials folder becomes 0700.
 """
@@ -150,7 +151,7 @@ def test_two_runs_at_once_for_one_member_issue_one_key(sim, playbook, tmp_path):
         outcomes = [future.result() for future in [pool.submit(run) for _run in range(2)]]
     assert len(token_posts(sim)) == 1 and len(issued_keys(sim)) == 1
     assert sorted(o.changed for o in outcomes) == [False, True]
-    assert {o.values["public_key"] for o in outcomes} == {json.loads(dest.read_text())["public_key"]}
+    assert {o.public_key for o in outcomes} == {json.loads(dest.read_text())["public_key"]}
 
 
 @pytest.mark.parametrize("fault", ["fail_after_write_every", "drop_after_write_every"])
@@ -163,6 +164,26 @@ def test_a_create_applied_then_lost_is_read_back_not_repeated(sim, playbook, fau
     assert len(only(sim, "roles", "TopLeft")) == 1 and len(only(sim, "members", "TopLeft")) == 1
     assert [r["method"] for r in sim.writes()] == ["POST", "POST"]
     assert "yet it exists on reading back" in " ".join(run.output.split())
+
+
+def test_our_own_create_made_after_its_read_back_is_recovered_not_taken_for_someone_elses(sim, playbook):
+    """The create's connection closes unanswered and the tenant makes it only after the read back that followed: the
+    create sent again is answered ObjectExists, and the record holding what ours sent is ours, reported as created."""
+    # Every 2nd write: the role's create and the member's create, each made 250 ms later; the first role is a decoy.
+    sim.set_faults(late_write_every=2, late_write_ms=250)
+    run = playbook([task("cw_security_role", _name="spare", name="Spare"),
+                    task("cw_security_role", _name="role", name="TopLeft"),
+                    task("cw_api_member", _name="member", identifier="TopLeft", role="TopLeft")], expect_rc=0)
+    sim.clear_faults()
+    assert [(r["status"], (r["body"] or {}).get("name")) for r in sim.writes()] == [
+        (201, "Spare"), (None, "TopLeft"), (400, "TopLeft"), (None, "TopLeft"), (400, "TopLeft")]
+    assert run.result("role")["changed"] is True and run.result("member")["changed"] is True
+    assert run.result("member")["member"]["role"] == "TopLeft"
+    assert len(only(sim, "roles", "TopLeft")) == 1 and len(only(sim, "members", "TopLeft")) == 1
+    shown = " ".join(run.output.split())
+    assert "role TopLeft: the create got no answer, yet it exists on reading back; it is used" in shown
+    assert "member TopLeft: the create got no answer, yet it exists on reading back; it is converged" in shown
+    assert "someone else" not in shown
 
 
 @pytest.mark.parametrize("faults", [{"fail_every": 3}, {"fail_every": 5}, {"fail_after_write_every": 2}],

@@ -71,7 +71,7 @@ def shown(stamp):
     return stamp.replace("T", " ").replace("Z", " UTC")
 
 
-def key_import(sim, tmp_path, pair, tag, encrypt=True):
+def key_import(sim, tmp_path, pair, tag, encrypt=True, vendor="topleft", **extra):
     """key_import.yml given the pair in a key file (vault-encrypted as an operator would, unless encrypt=False)."""
     if encrypt:
         key_file, _password = vaulted_key_file(tmp_path, pair)
@@ -79,7 +79,7 @@ def key_import(sim, tmp_path, pair, tag, encrypt=True):
         key_file = tmp_path / "plain-keys.yml"
         key_file.write_text(yaml.safe_dump({"member_public_key": pair["publicKey"], "member_private_key": pair["privateKey"]}))
     env = dict(tenant_env(sim), ANSIBLE_VAULT_PASSWORD_FILE=str(tmp_path / "vault-password"))
-    return run_book(tmp_path, "key_import.yml", env=env, extra={"cw_vendor": "topleft", "cw_key_file": str(key_file)},
+    return run_book(tmp_path, "key_import.yml", env=env, extra=dict(extra, cw_vendor=vendor, cw_key_file=str(key_file)),
                     tag=tag, verbosity=4)
 
 
@@ -88,6 +88,17 @@ def test_onboarding_asks_for_the_permanent_key_and_key_import_hands_it_over(sim,
     env = tenant_env(sim)
     run = run_book(tmp_path, "onboard_topleft.yml", env=env)
     assert run.rc == 2 and "manual step(s) remain" in run.output, run.output[-3000:]
+    # The run fails in one line, saying what remains, where it is written down and how to go on; the steps themselves
+    # are in the result and the checklist, not in the fatal message.
+    checklist = tmp_path / "out" / "checklists" / "localhost-topleft.md"
+    [fatal] = [line for line in run.stdout.splitlines() if line.startswith("fatal: [localhost]: FAILED! => ")]
+    assert json.loads(fatal.split(" => ", 1)[1]) == {"changed": False, "msg": (
+        "1 manual step(s) remain on localhost (TopLeft: 1): the ConnectWise API cannot make them. Work through the "
+        "checklist %s, then run again to verify; or set allow_pending: true (the roles: cw_fail_on_pending: false) to "
+        "collect them without failing" % checklist)}
+    assert run.status("Stop while manual steps remain") == "failed" and run.status(CONVERGE) == "ok"
+    assert run.result(CONVERGE)["steps_remain"] is True and run.result(CONVERGE)["stats"]["cw_pending"] == {
+        "localhost": {"topleft": 1}}
     assert token_posts(sim) == [] and not held_file(tmp_path).exists()
     [vendor] = run.result(CONVERGE)["integrations"]
     assert vendor["manual_steps"] == [
@@ -123,10 +134,30 @@ def test_onboarding_asks_for_the_permanent_key_and_key_import_hands_it_over(sim,
     assert sim.writes() == [] and json.loads(held_file(tmp_path).read_text()) == held
 
 
+def test_key_import_for_a_profile_without_a_key_section(sim, tmp_path):
+    """A vendor of cw_integration_profiles whose profile has no key section and names no title: the pair is kept for
+    the member the profile names, described as onboarding describes the key (the vendor's name)."""
+    own = {"vendor": "own_sync", "role": {"name": "Own Sync"}, "member": {"identifier": "OwnSync"},
+           "permissions": [{"module": "Companies", "function": "Contacts", "inquire": "All"}]}
+    sim.set_settings_writable(True)
+    dest = tmp_path / "out" / "credentials" / "localhost-own_sync.json"
+    connection = client(sim)
+    [want] = prevalidate(connection, [{"profile": own, "key": {"dest": str(dest)}}], False)
+    [step] = converge_integration(connection, want, settings_writable=True).manual_steps
+    assert step.startswith("System > Members > API Members > OwnSync > API Keys: click +, enter the description 'own_sync', ")
+    pair = sim.ui_create_key("OwnSync", "own_sync")
+    run = key_import(sim, tmp_path, pair, tag="own", vendor="own_sync", cw_integration_profiles={"own_sync": own})
+    assert run.rc == 0, run.output[-3000:]
+    held = json.loads(dest.read_text())
+    assert (held["member"], held["description"], held["public_key"], held["source"]) == (
+        "OwnSync", "own_sync", pair["publicKey"], "ui")
+    assert "The pair of API member OwnSync works and is kept in %s" % dest in " ".join(run.stdout.split())
+
+
 def test_cw_api_key_plans_the_ui_step_by_default(sim, tmp_path):
     outcome = converge_key(client(sim), "TopLeft", dest=str(tmp_path / "topleft.json"))
     assert [p["kind"] for p in outcome.pending] == ["api_key"] and outcome.manual_steps[0].endswith(HANDBACK)
-    assert outcome.values["status"] == "not_held" and sim.requests() == []
+    assert outcome.status == "not_held" and sim.requests() == []
 
 
 def run_in_terminal(command, env, cwd, answers, timeout=240):

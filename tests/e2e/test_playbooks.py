@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from .conftest import CLIENT_ID, tenant_env
-from .helpers import administer, evidence, items, parse_report, text, writes
+from .helpers import administer, evidence, items, parse_report, task, text, writes
+from .test_faults import CONVERGE
 
 # The five vendors whose pages give every level.
 FULL_MATRIX_VENDORS = ["cw_kanban", "lifecycle_manager", "mobius", "timesanity", "topleft"]
@@ -178,7 +179,20 @@ def test_offboard_deactivates_and_lists_keys(sim, book, tmp_path):
     sim.set_settings_writable(True)
     env = tenant_env(sim)
     assert book("onboard_topleft.yml", env=env, extra=TOKENS).rc == 0
+    held = tmp_path / "out" / "credentials" / "localhost-topleft.json"
+    assert held.exists()
+    # The role the member is moved to can escalate: the move is made, with a warning that says so.
+    sim.ui_set_levels("Technician", [{"module": "System", "function": "Member Maintenance", "edit": "All"}])
+    escalates = ("reassign_role: role Technician can escalate (System / Member Maintenance: edit All): the deactivated "
+                 "member TopLeft holds it now, and reactivated, the vendor's key would hold those rights; name a role with "
+                 "no rights")
     sim.clear_requests()
+    plan = book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"}, check=True)
+    assert plan.rc == 0 and writes(sim) == [], plan.stdout[-3000:]
+    [planned] = plan.result(CONVERGE)["integrations"]
+    assert planned["removed_key_file"] == str(held) and held.exists()
+    assert escalates in planned["warnings"]
+
     off = book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"})
     assert "System > Members > API Members > TopLeft > API Keys: delete every key" in off.stdout
     assert off.rc == 0, off.stdout[-3000:]
@@ -188,6 +202,76 @@ def test_offboard_deactivates_and_lists_keys(sim, book, tmp_path):
     member = [m for m in state["members"] if m["identifier"] == "TopLeft"][0]
     assert member["inactiveFlag"] is True
     assert not [r for r in state["roles"] if r["name"] == "TopLeft"]
+    [vendor] = off.result(CONVERGE)["integrations"]
+    # The member's key file the collection wrote is gone (its keys died with the member), and the result says where.
+    assert vendor["removed_key_file"] == str(held) and not held.exists()
+    assert escalates in vendor["warnings"] and escalates in " ".join(off.output.split())
+
+    # The member step's own warnings reach the result and the output: a member that is not there is said to be.
+    sim.clear_requests()
+    again = book("offboard_topleft.yml", env=env, extra={"cw_member_identifier": "TopLeftOld"})
+    assert again.rc == 0 and writes(sim) == [], again.stdout[-3000:]
+    missing = ("API member TopLeftOld does not exist on this tenant: nothing was deactivated. If the integration's member "
+               "has another identifier, give it (cw_member_identifier, or member.identifier of the integration) and "
+               "offboard again")
+    [vendor] = again.result(CONVERGE)["integrations"]
+    assert missing in vendor["warnings"] and missing in " ".join(again.output.split())
+    assert vendor["removed_key_file"] is None
+
+
+def test_offboarding_warns_of_a_reassign_role_beyond_the_profile_and_keeps_another_key_file(sim, book, playbook, tmp_path):
+    sim.set_settings_writable(True)
+    env = tenant_env(sim)
+    playbook([task("cw_security_role", name="Parked")], expect_rc=0)  # a role with no rights
+    assert book("onboard_topleft.yml", env=env, extra=TOKENS).rc == 0
+    held = tmp_path / "out" / "credentials" / "localhost-topleft.json"
+    # Another tenant's pair in the file the offboarding would remove: kept, with a warning.
+    record = json.loads(held.read_text())
+    held.write_text(json.dumps(dict(record, company_id="othertenant")))
+    off = book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Parked"})
+    assert off.rc == 0, off.stdout[-3000:]
+    [vendor] = off.result(CONVERGE)["integrations"]
+    assert vendor["removed_key_file"] is None and json.loads(held.read_text())["company_id"] == "othertenant"
+    assert vendor["warnings"] == ["%s kept: it does not hold the pair of member TopLeft of company %s (it names TopLeft of "
+                                  "othertenant)" % (held, sim.company)]
+
+    # Onboarded again, and offboarded onto a role that grants more than the vendor needs (none of it escalation).
+    held.unlink()
+    assert book("onboard_topleft.yml", env=env, extra=TOKENS).rc == 0
+    off = book("offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"})
+    assert off.rc == 0, off.stdout[-3000:]
+    [vendor] = off.result(CONVERGE)["integrations"]
+    assert vendor["warnings"] == [
+        "reassign_role: role Technician grants 5 function(s) beyond what TopLeft's profile needs (Companies / "
+        "Configurations: add All, edit All, inquire All; Companies / Notes: add All, edit All, delete My, inquire All; "
+        "Companies / Team Members: inquire All; ...): the deactivated member TopLeft holds them now; a role with no rights "
+        "is the one to name"]
+    assert vendor["removed_key_file"] == str(held) and not held.exists()
+
+
+def test_a_refused_settings_write_is_recorded_and_never_sent_again(sim, book, tmp_path):
+    """A tenant that refuses API writes to role levels answers the first run's first settings PATCH with 405: the run
+    records that where doctor.yml keeps the tenant's facts, and the next run sends no PATCH (no write at all: nothing
+    else differs). The output folder is cw-output in the current directory, whatever $PWD says."""
+    env = dict(tenant_env(sim), CW_OUTPUT_DIR=None, PWD="/nonexistent/elsewhere")
+    first = book("onboard_topleft.yml", env=env, extra=TOKENS)
+    assert first.rc == 2 and "manual step(s) remain" in first.stdout, first.stdout[-3000:]
+    assert [w["status"] for w in writes(sim) if w["method"] == "PATCH"] == [405]
+    record = tmp_path / "cw-output" / "tenants" / "localhost.yml"
+    assert yaml.safe_load(record.read_text()) == {"cw_company_id": sim.company, "cw_settings_writable": False}
+    assert (tmp_path / "cw-output" / "checklists" / "localhost-topleft.md").exists()
+
+    sim.clear_requests()
+    second = book("onboard_topleft.yml", env=env, extra=TOKENS)
+    assert second.rc == 2 and writes(sim) == [], second.stdout[-3000:]
+    # The same steps, known without asking.
+    assert second.result(CONVERGE)["manual_steps"] == first.result(CONVERGE)["manual_steps"]
+    assert second.result(CONVERGE)["settings_writable"] is False
+    # doctor.yml records the rest and keeps what the run learnt.
+    assert book("doctor.yml", env=env).rc == 0
+    assert yaml.safe_load(record.read_text()) == {"cw_company_id": sim.company, "cw_codebase": "v2025_1/",
+                                                  "cw_level1_name": "Corporate", "cw_table_item_form": "id",
+                                                  "cw_settings_writable": False}
 
 
 def test_doctor_names_missing_rights_and_records_the_probe(sim, book, tmp_path):

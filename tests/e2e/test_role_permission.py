@@ -34,7 +34,7 @@ def role():
 def test_check_mode_plans_a_role_still_to_be_created(sim, playbook):
     run = playbook([role(), levels()], check=True, expect_rc=0)
     result = run.result("levels")
-    assert result["role"]["id"] == -1
+    assert result["role"] == {"id": None, "name": "TopLeft", "planned": True}
     assert result["diff"]["before"] == {}
     assert result["diff"]["after"]["Service Desk / Service Ticket - Dependencies"] == {"add": "All", "inquire": "All"}
     assert len(result["differences"]) == 4

@@ -164,14 +164,18 @@ def test_no_private_key_in_any_output_or_file(sim, tmp_path, audit):
     report = json.loads((audit.out / "reports" / "audit.json").read_text())
     assert report["tenants"]["broken"]["_error"]["status"] == "error" and "HTTP 401" in report["tenants"]["broken"]["_error"]["message"]
 
+    # Offboarding removes the member's key file it wrote (searched above, after each run).
+    assert (credentials / "localhost-topleft.json").exists()
     run = audit.add("offboard", run_book(tmp_path, "offboard_topleft.yml", env=env, extra={"cw_reassign_role": "Technician"},
                                          **loud))
     assert run.rc == 0, run.stdout[-3000:]
+    assert run.result(CONVERGE)["integrations"][0]["removed_key_file"] == str(credentials / "localhost-topleft.json")
 
     # The checks would prove nothing without the files they look into.
     for expected in ("reports/audit.json", "reports/audit.html", "reports/review.json", "history/acme", "checklists/acme-topleft.md", "tenants/main.yml",
-                     "credentials/localhost-topleft.json", "credentials/acme-cw_kanban.json"):
+                     "credentials/main-topleft.json", "credentials/acme-cw_kanban.json"):
         assert (audit.out / expected).exists(), expected
+    assert not (credentials / "localhost-topleft.json").exists()
     assert len(audit.issued) >= 4, "expected keys issued for main, acme (2 vendors) and the UI pair"
     kept = audit.check()
     assert sorted(os.path.basename(k) for k in kept) == sorted(p.name for p in credentials.glob("*.json"))

@@ -12,7 +12,7 @@ def role_task(name="TopLeft", state="present"):
 def test_role_lifecycle(sim, playbook):
     run = playbook([role_task()], check=True, expect_rc=0)
     result = run.result("role")
-    assert result["changed"] is True and result["role"] == {"id": -1, "name": "TopLeft", "adminFlag": False}
+    assert result["changed"] is True and result["role"] == {"id": None, "name": "TopLeft", "planned": True, "adminFlag": False}
     assert result["diff"]["before"] == {"state": "absent"} and result["diff"]["after"] == {"name": "TopLeft", "state": "present"}
     assert writes(sim) == []
 

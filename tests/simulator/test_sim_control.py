@@ -74,6 +74,23 @@ def test_a_write_applied_then_failed_or_dropped(api, sim):
     assert names[-3:] == ["First", "Second", "Third"]
 
 
+def test_a_write_applied_late_after_its_connection_closed(api, sim):
+    """Every Nth write request is closed unanswered at once and applied late_write_ms later: a read in between does not
+    find it, a read after does; other writes are answered as usual."""
+    sim.set_faults(late_write_every=2, late_write_ms=400)
+
+    def named(name):
+        return api.get("/system/securityroles", params={"conditions": 'name="%s"' % name}).json()
+
+    assert api.post("/system/securityroles", json={"name": "First"}).status_code == 201
+    with pytest.raises(requests.ConnectionError):
+        api.post("/system/securityroles", json={"name": "Late"})
+    assert sim.requests()[-1]["dropped"] is True and named("Late") == []
+    time.sleep(0.8)
+    assert [r["name"] for r in named("Late")] == ["Late"]
+    assert api.post("/system/securityroles", json={"name": "Late"}).status_code == 400  # the third write: answered
+
+
 def test_latency(api, sim):
     sim.set_faults(latency_ms=150)
     started = time.monotonic()

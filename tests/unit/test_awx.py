@@ -176,7 +176,7 @@ def test_injectors_only_set_what_is_harmless_blank():
     for variable in ("CW_API_VERSION", "CW_VALIDATE_CERTS", "CW_TIMEOUT", "CW_RETRIES", "CW_DEADLINE"):
         assert variable in names.values() and variable not in env
     # The role's default output folder (its tenant builder) reads a blank CW_OUTPUT_DIR as unset.
-    assert resolve({}, {"CW_OUTPUT_DIR": "", "PWD": "/job"})["cw_output_dir"] == "/job/cw-output"
+    assert resolve({}, {"CW_OUTPUT_DIR": "", "PWD": "/elsewhere"}, cwd="/job")["cw_output_dir"] == "/job/cw-output"
 
 
 def test_values_are_injected_verbatim():

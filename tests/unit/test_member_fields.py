@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import sys
+import warnings
 
 import yaml
 
@@ -120,6 +121,60 @@ def test_scalars_and_references_are_the_declaration():
     assert set(members.REFERENCES) == {"role", "level", "location", "department", "time_zone", "excluded_boards"}
     assert "role" not in members.MEMBER_OPTIONS  # the integration's role step names it
     assert members.ApiMembers.references is members.REFERENCES
+
+
+# -- the fields the tests meet: the published model and the simulator hold each declared one ----------------------------
+
+def published_api_member():
+    with warnings.catch_warnings():  # the generated models use a pydantic 1 idiom pydantic 2 warns of
+        warnings.simplefilter("ignore")
+        from pyconnectwise.models.manage import ApiMember  # pylint: disable=import-outside-toplevel
+    return {field.alias or name for name, field in ApiMember.model_fields.items()}
+
+
+def simulator_api_member():
+    from simulator.members import API_MEMBER, REF_TARGETS  # pylint: disable=import-outside-toplevel
+    return {field.name: (field.kind, REF_TARGETS[field.target][1] if field.target else None) for field in API_MEMBER.fields}
+
+
+def model_differences(fields, published, modelled):
+    """How the declared member fields differ from ConnectWise's published ApiMember model and from the simulator's
+    (simulator/members.py API_MEMBER, which models ConnectWise, not this collection): each API field a declaration
+    writes must be in both, of the kind it writes (text as given, or a reference to the same list: by id, or ids)."""
+    found = []
+    for field in fields:
+        names = ["identifier"] if field.api is None else list(field.reference.fields if field.reference else [field.api])
+        for name in names:
+            if name not in published:
+                found.append("%s: %s is not a field of the published ApiMember model" % (field.option, name))
+            if name not in modelled:
+                found.append("%s: %s is not modelled by the simulator (simulator/members.py API_MEMBER)" % (field.option, name))
+                continue
+            kind, target = modelled[name]
+            if field.reference:
+                want = ("ids" if field.type == "list" else "ref", field.reference.endpoint.lower())
+                if (kind, (target or "").lower()) != want:
+                    found.append("%s: the simulator models %s as %s of %s, the declaration as %s of %s"
+                                 % (field.option, name, kind, target, want[0], field.reference.endpoint))
+            elif kind not in ("str", "identifier"):
+                found.append("%s: the simulator models %s as %s, the declaration writes text" % (field.option, name, kind))
+    return found
+
+
+def test_the_published_model_and_the_simulator_hold_every_declared_member_field():
+    """So that a new member option is its declaration plus its test: the test runs against the simulator, which must
+    model the API field (and ConnectWise publish it); this names the file to extend when it does not."""
+    assert model_differences(members.MEMBER_FIELDS, published_api_member(), simulator_api_member()) == []
+
+
+def test_the_model_check_sees_a_field_nobody_models_or_a_reference_to_another_list():
+    fields = (members.MemberField("phone", "officePhone", "Member phone"),
+              members.MemberField("board", Reference("/service/boards", ("serviceDefaultBoard",), "Board"), "x"),
+              members.MemberField("zone", Reference("/system/timeZones", ("timeZone",), "Time Zone"), "x"))
+    assert model_differences(fields, published_api_member(), simulator_api_member()) == [
+        "phone: officePhone is not a field of the published ApiMember model",
+        "phone: officePhone is not modelled by the simulator (simulator/members.py API_MEMBER)",
+        "zone: the simulator models timeZone as ref of /system/timeZoneSetups, the declaration as ref of /system/timeZones"]
 
 
 # -- one more entry in MEMBER_FIELDS, and everything follows --------------------------------------------------------------

@@ -12,8 +12,9 @@ import pytest
 
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import integration
 from ansible_collections.msp.connectwise.plugins.module_utils.resources import members, permissions, tables
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import key_status
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KeyOutcome, key_status
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import RoleOutcome
 from tests.unit.fake_client import Lists
 
 
@@ -217,9 +218,8 @@ def test_desired_with_optional_rows_takes_their_tables_and_lists_nothing_left_ou
 
 # -- integration: the compliance cell -----------------------------------------------------------------------------------
 
-def outcome(before=None, after=None, values=None, pending=()):
-    made = Outcome("test")
-    made.before, made.after, made.values = dict(before or {}), dict(after or {}), dict(values or {})
+def outcome(kind=Outcome, before=None, after=None, pending=(), **found):
+    made = kind("test", before=dict(before or {}), after=dict(after or {}), **found)
     for item in pending:
         made.need("step", item)
     return made
@@ -236,17 +236,17 @@ def steps(role="present", differences=(), excess=(), member_before=None, member_
     """The outcomes converge_integration hands to report(): role, permissions (two rows compared), member, key, and
     tables when ``table`` (status, pending, item_form) is given."""
     found = {
-        "role": outcome({"state": "absent"} if role == "absent" else {"state": "present", "name": "TopLeft"},
+        "role": outcome(RoleOutcome, {"state": "absent"} if role == "absent" else {"state": "present", "name": "TopLeft"},
                         {"state": "present", "name": "TopLeft"}),
-        "permissions": outcome({"Companies / Contacts": {}, "Finance / Invoicing": {}},
+        "permissions": outcome(permissions.PermissionsOutcome, {"Companies / Contacts": {}, "Finance / Invoicing": {}},
                                {"Companies / Contacts": {}, "Finance / Invoicing": {}},
-                               {"differences": list(differences), "excess": list(excess)}),
-        "member": outcome(MEMBER if member_before is None else member_before, member_after or MEMBER),
-        "key": outcome(values=key if key is not None else {"status": "held", "expiration": None, "validated": True}),
+                               differences=list(differences), excess=list(excess)),
+        "member": outcome(members.MemberOutcome, MEMBER if member_before is None else member_before, member_after or MEMBER),
+        "key": outcome(KeyOutcome, **(key if key is not None else {"status": "held", "expiration": None, "validated": True})),
     }
     if table is not None:
         status, pending, form = table
-        found["tables"] = outcome(values=dict({"status": status}, **({"item_form": form} if form else {})), pending=pending)
+        found["tables"] = outcome(tables.TablesOutcome, pending=pending, status=status, as_member=bool(form), item_form=form)
     return found
 
 
@@ -403,7 +403,7 @@ BOARDS = [{"id": 11, "name": "Help Desk"}, {"id": 12, "name": "Projects"}, {"id"
 def refs(level_one="Corporate"):
     client = Lists({"/system/locations": LOCATIONS, "/service/boards": BOARDS},
                    cache={members.LEVEL_ONE: level_one, "roles": [{"id": 30, "name": "TopLeft"}]})
-    return members.References(client, check_mode=False)
+    return members.MemberReferences(client, check_mode=False)
 
 
 @pytest.mark.parametrize("option, a, b, equal", [
@@ -487,7 +487,7 @@ def test_resolve_tables_folds_names_and_reports_every_unknown_one():
 
 def test_without_the_members_keys_every_table_is_an_unverified_step():
     result = tables.converge_tables(table_client(), "TopLeft", ["Service / Service Board", "Finance / Tax Code"])
-    assert result.values == {"status": "unverified"}
+    assert result.shown() == {"status": "unverified"}
     assert result.pending == [
         {"kind": "table", "role": "TopLeft", "table": "Finance / Tax Code", "action": "allow", "verified": False},
         {"kind": "table", "role": "TopLeft", "table": "Service / Service Board", "action": "allow", "verified": False}]
@@ -499,7 +499,7 @@ def test_without_the_members_keys_every_table_is_an_unverified_step():
 def test_a_table_the_member_cannot_open_is_verified_drift():
     result = tables.converge_tables(table_client(["101"]), "TopLeft", ["Service / Service Board", "Finance / Tax Code"],
                                     member_keys=PAIR)
-    assert result.values == {"status": "drift", "item_form": "id"}
+    assert result.shown() == {"status": "drift", "item_form": "id"}
     assert result.before == {"allowed": ["Service / Service Board"]}
     assert result.after == {"allowed": ["Finance / Tax Code", "Service / Service Board"]}
     assert result.pending == [
@@ -510,14 +510,14 @@ def test_a_table_the_member_cannot_open_is_verified_drift():
 def test_every_table_allowed_is_verified_and_extra_tables_stay_without_purge():
     result = tables.converge_tables(table_client(["Service / Service Board", "Company / Team Role"]), "TopLeft",
                                     ["Service / Service Board"], member_keys=PAIR)
-    assert (result.values, result.pending, result.warnings) == ({"status": "verified", "item_form": "label"}, [], [])
+    assert (result.shown(), result.pending, result.warnings) == ({"status": "verified", "item_form": "label"}, [], [])
     assert result.after == {"allowed": ["Company / Team Role", "Service / Service Board"]}
 
 
 def test_purge_disallows_the_tables_nobody_asked_for():
     result = tables.converge_tables(table_client(["Service / Service Board", "Company / Team Role"]), "TopLeft",
                                     ["Service / Service Board"], purge=True, member_keys=PAIR)
-    assert result.values == {"status": "drift", "item_form": "label"}
+    assert result.shown() == {"status": "drift", "item_form": "label"}
     assert result.after == {"allowed": ["Service / Service Board"]}
     assert result.pending == [
         {"kind": "table", "role": "TopLeft", "table": "Company / Team Role", "action": "disallow", "verified": True}]
@@ -526,7 +526,7 @@ def test_purge_disallows_the_tables_nobody_asked_for():
 def test_a_bare_name_several_screens_share_counts_for_the_table_asked_for_with_a_warning():
     result = tables.converge_tables(table_client(["Tax Code", "Service Board"]), "TopLeft",
                                     ["Finance / Tax Code", "Service / Service Board"], member_keys=PAIR)
-    assert (result.values, result.pending) == ({"status": "verified", "item_form": "name"}, [])
+    assert (result.shown(), result.pending) == ({"status": "verified", "item_form": "name"}, [])
     assert result.warnings == ["Table Setup item 'Tax Code' of role TopLeft may be any of Finance / Tax Code, Sales / Tax "
                                "Code (this tenant names tables without their category); counted for the tables the "
                                "profile needs"]
@@ -535,7 +535,7 @@ def test_a_bare_name_several_screens_share_counts_for_the_table_asked_for_with_a
 def test_items_that_match_no_screen_leave_a_missing_table_unverified_not_drift():
     result = tables.converge_tables(table_client(["Board of Service"]), "TopLeft", ["Service / Service Board"],
                                     member_keys=PAIR)
-    assert result.values == {"status": "unverified", "item_form": None}
+    assert result.shown() == {"status": "unverified", "item_form": None}
     assert result.pending == [
         {"kind": "table", "role": "TopLeft", "table": "Service / Service Board", "action": "allow", "verified": False}]
     assert result.warnings == ["1 Table Setup item(s) of role TopLeft match no setup screen of this tenant ('Board of "
@@ -576,7 +576,7 @@ def test_purge_with_no_tables_is_refused_before_any_read():
 
 def test_without_the_members_keys_a_table_to_disallow_is_an_unverified_step():
     result = tables.converge_tables(table_client(), "NinjaOne", [], disallow=["Company / Team Role"])
-    assert result.values == {"status": "unverified"}
+    assert result.shown() == {"status": "unverified"}
     assert result.after == {"allowed": [], "disallowed": ["Company / Team Role"]}
     assert result.pending == [
         {"kind": "table", "role": "NinjaOne", "table": "Company / Team Role", "action": "disallow", "verified": False}]
@@ -587,7 +587,7 @@ def test_without_the_members_keys_a_table_to_disallow_is_an_unverified_step():
 def test_a_disallowed_table_the_member_can_open_is_verified_drift():
     result = tables.converge_tables(table_client(["104", "101"]), "NinjaOne", ["Service / Service Board"],
                                     disallow=["Company / Team Role"], member_keys=PAIR)
-    assert result.values == {"status": "drift", "item_form": "id"}
+    assert result.shown() == {"status": "drift", "item_form": "id"}
     assert result.before == {"allowed": ["Company / Team Role", "Service / Service Board"]}
     assert result.after == {"allowed": ["Service / Service Board"], "disallowed": ["Company / Team Role"]}
     assert result.pending == [
@@ -598,14 +598,14 @@ def test_a_disallowed_table_the_member_can_open_is_verified_drift():
 def test_a_disallowed_table_the_member_cannot_see_is_verified():
     result = tables.converge_tables(table_client(["101"]), "NinjaOne", [], disallow=["Company / Team Role"],
                                     member_keys=PAIR)
-    assert (result.values, result.pending) == ({"status": "verified", "item_form": "id"}, [])
+    assert (result.shown(), result.pending) == ({"status": "verified", "item_form": "id"}, [])
 
 
 def test_a_bare_name_that_may_be_a_disallowed_table_is_an_unverified_step():
     """'Tax Code' may be Finance's or Sales's: the member may or may not open the one the vendor disallows."""
     result = tables.converge_tables(table_client(["Tax Code"]), "NinjaOne", [], disallow=["Sales / Tax Code"],
                                     member_keys=PAIR)
-    assert result.values == {"status": "unverified", "item_form": "name"}
+    assert result.shown() == {"status": "unverified", "item_form": "name"}
     assert result.pending == [
         {"kind": "table", "role": "NinjaOne", "table": "Sales / Tax Code", "action": "disallow", "verified": False}]
     assert not result.drifted

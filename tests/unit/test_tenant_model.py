@@ -13,12 +13,15 @@ from tests.conftest import REPO
 
 PROFILES = {name: {"vendor": name, "role": {"name": name.title()}, "member": {"identifier": name.title()}}
             for name in ("topleft", "mobius", "timesanity")}
-ENV = {"PWD": "/srv/ansible", "CW_COMPANY_ID": "acme"}
+# $PWD names another folder than the current one (a parent process may leave it stale): it is never used.
+ENV = {"PWD": "/home/elsewhere", "CW_COMPANY_ID": "acme"}
+CWD = "/srv/ansible"
 
 
-def build(variables, records=None, host="acme", sources=None, environ=None, controller_job=False):
-    return build_tenant(variables, PROFILES, (records or {}).get, host=host, inventory_sources=sources,
-                        environ=ENV if environ is None else environ, controller_job=controller_job)
+def build(variables, records=None, host="acme", sources=None, environ=None, profiles=None, controller_job=False):
+    return build_tenant(variables, PROFILES if profiles is None else profiles, (records or {}).get, host=host,
+                        inventory_sources=sources, environ=ENV if environ is None else environ, cwd=CWD,
+                        controller_job=controller_job)
 
 
 def item(variables, **options):
@@ -132,7 +135,7 @@ def test_recorded_facts_are_used_for_their_company_only():
     # Recorded for another company under the same host name (localhost with other CW_* variables): not this one's.
     other = build({"cw_vendors": ["topleft"], "cw_company_id": "globex"}, records=record)["tenant"]
     assert other["tenant_facts"] == {"codebase": None, "level1_name": None} and other["settings_writable"] is None
-    assert build({"cw_vendors": ["topleft"]}, records=record, environ={"PWD": "/srv/ansible", "CW_COMPANY_ID": "x"})["tenant"][
+    assert build({"cw_vendors": ["topleft"]}, records=record, environ={"CW_COMPANY_ID": "x"})["tenant"][
         "tenant_facts"]["codebase"] is None
     # The record is under cw_output_dir.
     moved = build({"cw_vendors": ["topleft"], "cw_output_dir": "/out"}, records={"/out/tenants/acme.yml": record[path]})
@@ -140,9 +143,14 @@ def test_recorded_facts_are_used_for_their_company_only():
     assert moved["vars"]["cw_checklist_dir"] == "/out/checklists" and moved["vars"]["cw_credentials_dir"] == "/out/credentials"
 
 
-def test_the_output_folder_defaults_to_the_environment():
+def test_the_output_folder_defaults_to_the_environment_else_the_current_directory_never_pwd(tmp_path, monkeypatch):
     assert build({"cw_vendors": ["topleft"]}, environ={"CW_OUTPUT_DIR": "/srv/cw"})["vars"]["cw_output_dir"] == "/srv/cw"
     assert build({"cw_vendors": ["topleft"]})["vars"]["cw_output_dir"] == "/srv/ansible/cw-output"
+    # Without a cwd given: the process's own (as the cw_tenant action runs it), whatever $PWD says.
+    monkeypatch.chdir(tmp_path)
+    built = build_tenant({"cw_vendors": ["topleft"]}, PROFILES, {}.get, environ={"PWD": "/home/elsewhere"})
+    assert built["vars"]["cw_output_dir"] == str(tmp_path.resolve() / "cw-output")
+    assert built["vars"]["cw_credentials_dir"] == str(tmp_path.resolve() / "cw-output" / "credentials")
 
 
 def test_handback_names_the_inventory_and_the_host_when_there_is_one():
@@ -228,3 +236,65 @@ def test_a_shared_table_is_filled_in_from_the_profile_it_names_and_the_new_optio
     sharer, topleft = tenant["tenant"]["integrations"]
     assert (sharer["levels"], sharer["allow_partial"]) == (None, False)
     assert (topleft["levels"], topleft["allow_partial"]) == ({"A / B": {"edit": "My"}}, True)
+
+
+# -- what the engine will take for each vendor's member and key, resolved once for the key hand-over -----------------
+
+def resolved(variables, profiles=None):
+    return build(variables, profiles=profiles)["vendors"]
+
+
+def test_the_member_and_key_description_are_resolved_as_the_engine_resolves_them():
+    from ansible_collections.msp.connectwise.plugins.module_utils.engine.integration import desired
+
+    keyed = dict(PROFILES, topleft=dict(PROFILES["topleft"], title="TopLeft Sync", key={"description": "TopLeft key"}))
+    untitled = {"vendor": "own", "role": {"name": "Own"}, "member": {"identifier": "OwnApi"}}
+    cases = [
+        # A profile without a key section: its title, else the vendor's name (the tasks used to fail on it).
+        ({"cw_vendors": ["topleft"]}, PROFILES, {"topleft": {"member": "Topleft", "key_description": "topleft"}}),
+        ({"cw_vendors": ["topleft"]}, dict(PROFILES, topleft=dict(PROFILES["topleft"], title="TopLeft Sync")),
+         {"topleft": {"member": "Topleft", "key_description": "TopLeft Sync"}}),
+        ({"cw_vendors": ["own"], "cw_integration_profiles": {"own": untitled}}, PROFILES,
+         {"own": {"member": "OwnApi", "key_description": "own"}}),
+        ({"cw_vendors": ["topleft"]}, keyed, {"topleft": {"member": "Topleft", "key_description": "TopLeft key"}}),
+        ({"cw_vendors": ["topleft"], "cw_member_identifier": "TL_API"}, keyed,
+         {"topleft": {"member": "TL_API", "key_description": "TopLeft key"}}),
+        ({"cw_vendors": ["topleft", "mobius"], "cw_member_identifier": "Ignored",
+          "cw_vendor_overrides": {"mobius": {"member": {"identifier": "MobiusApi"}, "key": {"description": "Mobius sync"}}}},
+         keyed, {"topleft": {"member": "Topleft", "key_description": "TopLeft key"},
+                 "mobius": {"member": "MobiusApi", "key_description": "Mobius sync"}}),
+    ]
+    for variables, profiles, expected in cases:
+        built = build(variables, profiles=profiles)
+        assert built["vendors"] == expected, variables
+        for item in built["tenant"]["integrations"]:
+            want = desired(item, check_mode=True)
+            assert (want["member"]["identifier"], want["key"]["description"]) == tuple(expected[want["vendor"]].values())
+
+
+def test_a_profile_in_any_shape_resolves_to_nothing_rather_than_failing_before_its_check():
+    odd = {"vendor": "odd", "role": {"name": "Odd"}, "member": "OddApi", "key": ["x"]}
+    assert resolved({"cw_vendors": ["odd"], "cw_integration_profiles": {"odd": odd}}) == {
+        "odd": {"member": None, "key_description": "odd"}}
+
+
+# -- what a run learns of a tenant, kept in the record doctor.yml writes ------------------------------------------------
+
+def test_a_learnt_fact_joins_the_record_for_its_company_only(tmp_path):
+    path = tmp_path / "tenants" / "acme.yml"
+    assert tenant_model.remember_fact(str(path), "acme", "cw_settings_writable", False) is True
+    assert yaml.safe_load(path.read_text()) == {"cw_company_id": "acme", "cw_settings_writable": False}
+    assert path.read_text().startswith("---\n# Recorded by msp.connectwise")
+    # As doctor.yml writes it: the other facts and comments stay, the fact is replaced, not repeated.
+    doctor = ('---\n# Recorded by msp.connectwise doctor.yml\ncw_company_id: "ACME"\ncw_codebase: "v2025_1/"\n'
+              'cw_level1_name: "Head: Office"\ncw_settings_writable: false\n')
+    path.write_text(doctor)
+    assert tenant_model.remember_fact(str(path), "acme", "cw_settings_writable", True) is True
+    assert path.read_text() == doctor.replace("cw_settings_writable: false\n", "cw_settings_writable: true\n")
+    # Recorded for another company under the same host name: left alone.
+    assert tenant_model.remember_fact(str(path), "globex", "cw_settings_writable", False) is False
+    assert path.read_text() == doctor.replace("false", "true")
+    # What the next build reads.
+    built = build({"cw_vendors": ["topleft"]}, records={str(path): yaml.safe_load(path.read_text())}, environ={
+        "CW_OUTPUT_DIR": str(tmp_path), "CW_COMPANY_ID": "acme"})
+    assert built["record"] == str(path) and built["tenant"]["settings_writable"] is True

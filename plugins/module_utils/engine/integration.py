@@ -11,15 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field as listed, replace
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import (
-    SOURCES, check_writable, converge_key, owner_problem, read_held, works)
+    SOURCES, KeyOutcome, check_writable, converge_key, owner_problem, read_held, remove_held, works)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import (
-    MEMBER_OPTIONS, REFERENCES, ApiMembers, References, check_member_input, converge_member, find_member, is_list,
+    MEMBER_OPTIONS, REFERENCES, ApiMembers, MemberReferences, check_member_input, converge_member, find_member, is_list,
     load_members, login_problem, member_defaults, members_at_stake, role_holders)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, TableIndex, UnknownName
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import catalogue_rows, converge_permissions, desired_matrix
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import (
+    accepted_cells, catalogue_rows, converge_permissions, desired_matrix, excess_grants, excess_line, read_settings)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import (
-    asked_cells, fill_levels, onboarding_problems, without_asked, problems as profile_problems)
+    asked_cells, fill_levels, onboarding_problems, without_asked, key_description, member_identifier, problems as profile_problems)
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.review import escalation_rows
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     Role, SecurityRoles, check_role_name, converge_role, find_role, load_roles, takeover_problem)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.tables import converge_tables, setup_screens
@@ -94,19 +96,20 @@ class IntegrationResult:
     outside: list = listed(default_factory=list)
     unheld_keys: list = listed(default_factory=list)
     offboarded: bool = False
+    removed_key_file: str | None = None
 
     @property
     def settings_writable(self):
         """What the permissions step learnt of the tenant's API writes to role settings (None: nothing)."""
         step = self.steps.get("permissions")
-        return step.values.get("settings_writable") if step is not None else None
+        return step.settings_writable if step is not None else None
 
     def as_dict(self):
         role = self.role.shown() if self.role else None
         if self.offboarded:
             return {"vendor": self.vendor, "title": self.title, "role": role, "member": self.member, "changed": self.changed,
                     "manual_steps": self.manual_steps, "pending": self.pending, "warnings": self.warnings,
-                    "compliance": self.compliance.as_dict()}
+                    "compliance": self.compliance.as_dict(), "removed_key_file": self.removed_key_file}
         return {"vendor": self.vendor, "title": self.title, "role": role, "member": self.member,
                 "optional": self.optional, "outside": self.outside, "changed": self.changed,
                 "manual_steps": self.manual_steps, "pending": self.pending, "warnings": self.warnings,
@@ -147,7 +150,7 @@ def prevalidate(client, items, check_mode, state="present"):
     load_members(client)
     # Names the member refers to and the key options, checked with the reads the steps make anyway (cached), so that
     # an unknown location or a bad key pair fails before the role is created rather than after.
-    refs = References(client, check_mode)
+    refs = MemberReferences(client, check_mode)
     for position, want in enumerate(wants):
         try:
             if state == "present":
@@ -271,8 +274,9 @@ def desired(item, check_mode):
     profile = fill_levels(item["profile"], item.get("levels"))
     member = dict(profile.get("member") or {})
     member.update({k: v for k, v in (item.get("member") or {}).items() if v is not None})
+    member["identifier"] = member_identifier(profile, item.get("member"))
     key = dict(item.get("key") or {})
-    key.setdefault("description", (profile.get("key") or {}).get("description") or profile.get("title") or profile["vendor"])
+    key["description"] = key_description(profile, key)
     key["kind"] = (profile.get("key") or {}).get("kind") or "permanent"  # what the vendor needs; source: token overrides
     tables = list(profile.get("tables") or [])
     if item.get("include_optional"):
@@ -331,7 +335,7 @@ def converge_integration(client, want, state="present", method="auto", settings_
                                     handback=key.get("handback") or HANDBACK)
     else:
         # Without dest no key is issued: there is nowhere safe to keep a private key (see key in cw_integration).
-        steps["key"] = Outcome("API key of member %s" % identifier)
+        steps["key"] = KeyOutcome("API key of member %s" % identifier)
     pair = held_pair(key, given, steps["key"])
     holder = steps["member"].before.get("role")
     if pair and check_mode and holder and holder.lower() != role.name.lower():
@@ -350,7 +354,7 @@ def held_pair(key, given, key_outcome):
     """The member's working pair, to verify table access as that member (None when none is held yet)."""
     if given:
         return given
-    if key.get("dest") and key_outcome.values.get("validated"):  # also while a UI step replaces a pair that works
+    if key.get("dest") and key_outcome.validated:  # also while a UI step replaces a pair that works
         held, _loosened = read_held(key["dest"], key.get("vault_password"))
         if held:
             return held["public_key"], held["private_key"]
@@ -380,9 +384,9 @@ def report(want, steps, check_mode, role):
     return IntegrationResult(
         vendor=want["vendor"], title=want["title"], steps=dict(steps),
         compliance=settled(compliance(want, steps, check_mode), pending, check_mode),
-        role=role, member=steps["member"].values.get("member"), changed=changed, manual_steps=checklist, pending=pending,
+        role=role, member=steps["member"].member, changed=changed, manual_steps=checklist, pending=pending,
         warnings=warnings, differences=differences(steps), optional=want["optional"], outside=want["outside"],
-        unheld_keys=steps["key"].values.get("unheld_keys", []))
+        unheld_keys=steps["key"].unheld_keys or [])
 
 
 def differences(steps):
@@ -390,16 +394,16 @@ def differences(steps):
     found = []
     if steps["role"].before.get("state") == "absent":
         found.append({"kind": "role", "role": steps["role"].after.get("name"), "action": "create"})
-    found.extend(steps["permissions"].values.get("differences", []))
+    found.extend(steps["permissions"].differences)
     tables = steps.get("tables")
-    if tables is not None and tables.values.get("status") == "drift":
+    if tables is not None and tables.status == "drift":
         found.extend(tables.pending)
     member = steps["member"]
     for field in sorted(set(member.before) | set(member.after)):
         if member.before.get(field) != member.after.get(field) and field != "identifier":
             found.append({"kind": "member", "member": member.after.get("identifier"), "field": field,
                           "from": member.before.get(field), "to": member.after.get(field)})
-    if steps["key"].pending or not steps["key"].values.get("validated"):
+    if steps["key"].pending or not steps["key"].validated:
         status, expiration = key_state(steps["key"])
         found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create", "status": status,
                       "expiration": expiration})
@@ -424,13 +428,13 @@ def compliance(want, steps, check_mode):
     role_missing = steps["role"].before.get("state") == "absent"
     member_before = steps["member"].before
     member_missing = member_before.get("state") in ("absent", "inactive")
-    permission_cells = sum(len(d["cells"]) for d in steps["permissions"].values.get("differences", []))
+    permission_cells = sum(len(d["cells"]) for d in steps["permissions"].differences)
     member_fields = sorted(k for k in steps["member"].after if member_before.get(k) != steps["member"].after.get(k)
                            and k not in ("state",)) if not member_missing else []
     tables = steps.get("tables")
-    table_status = tables.values.get("status") if tables else "none"
+    table_status = tables.status if tables else "none"
     table_cells = len(tables.pending) if tables and table_status == "drift" else 0
-    excess = steps["permissions"].values.get("excess", [])
+    excess = steps["permissions"].excess
     key_status, key_expiration = key_state(steps["key"])
     key_drift = int(key_status in ("expired", "refused"))  # the integration cannot connect: never compliant
     if role_missing:
@@ -450,18 +454,20 @@ def compliance(want, steps, check_mode):
         table_cells=table_cells, excess_grants=excess, cells=permission_cells + len(member_fields) + table_cells + key_drift,
         levels_assumed=want["levels_assumed"], key=key_status, key_expiration=key_expiration,
         permission_rows=len(steps["permissions"].after), member_state=member_before.get("state"),
-        tables_required=len(want["tables"]), table_as_member=bool(tables) and "item_form" in tables.values,
-        table_item_form=tables.values.get("item_form") if tables else None, profile_status=want["status"],
+        tables_required=len(want["tables"]), table_as_member=bool(tables) and tables.as_member,
+        table_item_form=tables.item_form if tables else None, profile_status=want["status"],
         profile_missing=want["missing"], not_judged=list(want["not_judged"]), tables_disallowed=len(want["disallow"]))
 
 
 def key_state(outcome):
     """The held key's status (keys.key_status: held, expiring, expired, refused, not_held) and its expiration."""
-    return outcome.values.get("status") or "not_held", outcome.values.get("expiration")
+    return outcome.status or "not_held", outcome.expiration
 
 
 def offboard(client, want, check_mode):
-    """Deactivate the member, delete the role when nobody else uses it, and list the keys to revoke in the UI."""
+    """Deactivate the member (moved to reassign_role when it holds the vendor's role, so that the role can be deleted),
+    delete the role when nobody else uses it, remove the member's key file the collection wrote, and list the keys to
+    revoke in the UI."""
     identifier = want["member"]["identifier"]
     roles, members = SecurityRoles(client), ApiMembers(client)
     reassign = roles.find(want["reassign_role"]) if want["reassign_role"] else None
@@ -473,14 +479,19 @@ def offboard(client, want, check_mode):
         raise ValueError("reassign_role: %r is an admin role (adminFlag); an integration's member is never put on one: name "
                          "a role with no rights" % reassign["name"])
     steps = {"member": converge_member(client, {"identifier": identifier, "state": "absent"}, check_mode)}
+    if steps["member"].member is None:
+        steps["member"].warnings.append(
+            "API member %s does not exist on this tenant: nothing was deactivated. If the integration's member has another "
+            "identifier, give it (cw_member_identifier, or member.identifier of the integration) and offboard again"
+            % identifier)
     role_outcome = Outcome("security role %s" % want["role"])
     role = roles.find(want["role"])
     role_outcome.before = {"name": role["name"], "state": "present"} if role else {"state": "absent"}
     role_outcome.after = dict(role_outcome.before)
     if role:
-        users = [u for u in roles.holders_of(role) if (u or "").lower() != identifier.lower()]
+        users = [u for u in roles.holders_of(role) if u.lower() != identifier.lower()]
         if users:
-            role_outcome.warnings.append("role %s kept: still assigned to %s" % (role["name"], ", ".join(sorted(users))))
+            role_outcome.warnings.append("role %s kept: still assigned to %s" % (role["name"], ", ".join(sorted(users, key=str.lower))))
         else:
             member = members.find(identifier)
             if member and member.get("securityRole", {}).get("id") == role["id"]:
@@ -494,18 +505,40 @@ def offboard(client, want, check_mode):
                     if not check_mode:
                         members.patch(member, [{"op": "replace", "path": "securityRole", "value": {"id": reassign["id"]}}])
                     role_outcome.wrote()
+                    steps["member"].warnings.extend(w for w in [reassign_warning(client, reassign, want, identifier)] if w)
             if role:
                 # Nobody else holds it (read above), and the member is moved off it.
                 roles.delete(role, check_mode, holders=[])
                 role_outcome.after = {"state": "absent"}
                 role_outcome.wrote()
     steps["role"] = role_outcome
-    key_step = Outcome("API keys of member %s" % identifier)
+    key_step = remove_held(client, identifier, want["key"].get("dest"), want["key"].get("vault_password"), check_mode)
     key_step.need("System > Members > API Members > %s > API Keys: delete every key (the API cannot list or revoke them), "
                   "and revoke any key pair the vendor holds" % identifier,
                   {"kind": "api_key", "member": identifier, "action": "revoke"})
     steps["key"] = key_step
     return IntegrationResult(
         vendor=want["vendor"], title=want["title"], steps=steps, compliance=Compliance(status="offboarded", cells=0),
-        member=steps["member"].values.get("member"), changed=any(s.changed for s in steps.values()),
-        manual_steps=key_step.manual_steps, pending=key_step.pending, warnings=role_outcome.warnings, offboarded=True)
+        member=steps["member"].member, changed=any(s.changed for s in steps.values()),
+        manual_steps=key_step.manual_steps, pending=key_step.pending,
+        warnings=want["warnings"] + [w for name in ("member", "role", "key") for w in steps[name].warnings],
+        offboarded=True, removed_key_file=key_step.removed)
+
+
+def reassign_warning(client, reassign, want, identifier):
+    """Why the role a deactivated member is moved to is more than it should be: it can escalate (the functions the
+    security review counts as escalation, engine/review.py), or it grants more than the vendor's profile accepts. None
+    for a role that does neither (one with no rights, the advice). Reactivated, the member's keys hold these rights."""
+    rows = read_settings(client, Role.of(reassign))
+    escalations = escalation_rows(rows)
+    if escalations:
+        return ("reassign_role: role %s can escalate (%s): the deactivated member %s holds it now, and reactivated, the "
+                "vendor's key would hold those rights; name a role with no rights"
+                % (reassign["name"], "; ".join(line for line, _why in escalations), identifier))
+    extra = excess_grants(rows, accepted_cells(rows, want["accepted"]))
+    if extra:
+        shown = "; ".join(excess_line(row, cells) for row, cells in extra[:3]) + ("; ..." if len(extra) > 3 else "")
+        return ("reassign_role: role %s grants %d function(s) beyond what %s's profile needs (%s): the deactivated member "
+                "%s holds them now; a role with no rights is the one to name"
+                % (reassign["name"], len(extra), want["title"], shown, identifier))
+    return None

@@ -29,6 +29,7 @@ OUTSIDE_KINDS = ("ip_allowlist", "portal", "connect", "board_restriction", "trou
 ASK = "ask"
 STATUSES = ("complete", "partial")
 
+
 def _is_address(value):
     try:
         ipaddress.ip_network(value, strict=False)
@@ -283,3 +284,25 @@ def unknown_key(key, schema):
     if close:
         return "unknown key; the closest known key is %s" % close[0]
     return "unknown key; known keys: %s" % ", ".join(schema)
+
+
+# -- what a run takes from a profile where the integration gives nothing: one function each, for every caller ---------
+
+def _mapping(value):
+    """``value`` when it is a mapping, else {}: these run on profiles the schema has not checked yet (the tenant is
+    built before any check), so a malformed part reads as absent rather than failing here."""
+    return value if isinstance(value, dict) else {}
+
+
+def member_identifier(profile, member=None):
+    """The identifier of an integration's API member: its own (the item's ``member.identifier``: cw_member_identifier,
+    cw_vendor_overrides), else the profile's; None with neither."""
+    return _mapping(member).get("identifier") or _mapping(_mapping(profile).get("member")).get("identifier") or None
+
+
+def key_description(profile, key=None):
+    """The description of an integration's API key: its own (the item's ``key.description``), else the profile's
+    ``key.description``, else its title, else the vendor name."""
+    profile = _mapping(profile)
+    return (_mapping(key).get("description") or _mapping(profile.get("key")).get("description") or profile.get("title")
+            or profile.get("vendor"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import member_identifier
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import EXPIRY_WARNING, parse_time, read_held, read_unheld, unheld_path
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, LEVELS, row_levels
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName, fold
@@ -86,12 +87,12 @@ def vendor_members(profiles, integrations):
     (which may name another identifier for their vendor)."""
     known = {}
     for profile in profiles:
-        identifier = ((profile or {}).get("member") or {}).get("identifier")
+        identifier = member_identifier(profile)
         if identifier:
             known[fold(identifier)] = profile
     for item in integrations or []:
         profile = item.get("profile") or {}
-        identifier = (item.get("member") or {}).get("identifier") or (profile.get("member") or {}).get("identifier")
+        identifier = member_identifier(profile, item.get("member"))
         if identifier:
             known[fold(identifier)] = profile
     return known
@@ -236,7 +237,7 @@ def held_keys(integrations):
         dest = key.get("dest")
         if not dest:
             continue
-        member = (item.get("member") or {}).get("identifier") or (profile.get("member") or {}).get("identifier")
+        member = member_identifier(profile, item.get("member"))
         try:
             held, _loosened = read_held(dest, key.get("vault_password"))
         except ValueError:

@@ -10,11 +10,14 @@ on purpose: the cw_tenant action runs it on the controller, and tests run it wit
 
 from __future__ import annotations
 
+import json
+import os
 import shlex
 
-from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import resolve_shared
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import key_description, member_identifier, resolve_shared
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS, MEMBER_OPTIONS
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
 
 HOW = "in an inventory cw_vendors: [topleft], on the command line -e '{\"cw_vendors\": [\"topleft\"]}'"
 HANDBACK = ("run: ansible-playbook msp.connectwise.key_import%s -e cw_vendor=%s (it asks for both keys, checks them as the "
@@ -75,7 +78,7 @@ VARIABLES = (
         "expires (its expiry is reported, and a warning within 14 days of it)."],
       default="auto", choices=("auto", "token", "ui"), item="key.source"),
     V("cw_output_dir", "path", "Folder for everything a run writes on the controller; default E(CW_OUTPUT_DIR), else "
-      "C(./cw-output).", entry_points=ONBOARDING, derived="CW_OUTPUT_DIR, else $PWD/cw-output"),
+      "C(./cw-output).", entry_points=ONBOARDING, derived="CW_OUTPUT_DIR, else cw-output in the current directory"),
     V("cw_credentials_dir", "path", "Folder of the 0600 key files, one per tenant and vendor; default "
       "C(<cw_output_dir>/credentials).", entry_points=ONBOARDING, derived="<cw_output_dir>/credentials"),
     V("cw_key_vault_password", "str", "Keep each credentials file Ansible Vault encrypted with this password (no plain "
@@ -96,7 +99,8 @@ VARIABLES = (
       "{level: Corporate}}}); the keys are those of an integration item (role_name, member, key, purge, include_optional, "
       "include_temporary, allow_partial, levels, reassign_role, adopt_role).", default={}),
     V("cw_reassign_role", "str", "Offboarding; the role a deactivated member is moved to so that the vendor's role can "
-      "be deleted.", item="reassign_role"),
+      "be deleted. Give a role with no rights: one that can escalate or grants more than the vendor's profile needs is "
+      "used with a warning, an admin role is refused.", item="reassign_role"),
     V("cw_adopt_role", "bool", [
         "Take over an existing role that is not the integration's own (held by another member, or a stock role named "
         "Admin, Technician or Finance), with a warning; without it such a role fails the run before any write.",
@@ -143,9 +147,16 @@ def to_bool(name, value):
     raise ValueError("%s: %r is not a boolean; use true or false" % (name, value))
 
 
-def resolve(variables, environ):
+def output_dir(environ, cwd=None):
+    """Where a run writes when cw_output_dir is not given: $CW_OUTPUT_DIR, else cw-output in the process's current
+    directory (never $PWD, which a parent process may have left stale); the playbooks' ``'cw-output' | realpath``."""
+    return environ.get("CW_OUTPUT_DIR") or os.path.realpath(os.path.join(cwd or os.getcwd(), "cw-output"))
+
+
+def resolve(variables, environ, cwd=None):
     """Every declared variable's value: given (None counts as unset where the role had a null default), else its
-    default; booleans coerced and choices checked. Raises ValueError naming the variable and the fix."""
+    default; booleans coerced and choices checked. ``cwd``: the current directory (default the process's). Raises
+    ValueError naming the variable and the fix."""
     values = {}
     for variable in VARIABLES:
         value = variables.get(variable.name)
@@ -157,7 +168,7 @@ def resolve(variables, environ):
             raise ValueError("%s: %r is not one of %s" % (variable.name, value, ", ".join(variable.choices)))
         values[variable.name] = value
     if not values["cw_output_dir"]:
-        values["cw_output_dir"] = environ.get("CW_OUTPUT_DIR") or (environ.get("PWD", "") + "/cw-output")
+        values["cw_output_dir"] = output_dir(environ, cwd)
     for name, folder in (("cw_credentials_dir", "credentials"), ("cw_checklist_dir", "checklists"), ("cw_history_dir", "history")):
         values[name] = values[name] or "%s/%s" % (values["cw_output_dir"], folder)
     return values
@@ -249,18 +260,54 @@ def record_path(values, host):
     return "%s/tenants/%s.yml" % (values["cw_output_dir"], host)
 
 
-def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None,
+RECORD_HEADER = """\
+---
+# Recorded by msp.connectwise (what a run learnt of this tenant); read by the integration role. Run doctor.yml to
+# record the codebase and the name of level 1 too, and again after the tenant's upgrade or a rename of its level 1.
+"""
+
+
+def record_value(text):
+    """A value of the record as doctor.yml writes it (JSON), else the text without quotes."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text.strip().strip("'\"")
+
+
+def remember_fact(path, company, name, value):
+    """Set ``name: value`` in the doctor record of a tenant (``path``), as doctor.yml writes it (one ``key: JSON`` a
+    line), so that later runs need not learn it again: created with the company's id when missing, left alone when it
+    was recorded for another company (localhost runs with other CW_* variables). Returns whether it was written."""
+    lines = []
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    facts = {line.split(":", 1)[0]: record_value(line.split(":", 1)[1]) for line in lines
+             if ":" in line and line[:1].isalpha()}
+    if "cw_company_id" in facts and str(facts["cw_company_id"]).lower() != str(company).lower():
+        return False
+    entry = "%s: %s" % (name, json.dumps(value))
+    if not lines:
+        lines = RECORD_HEADER.splitlines() + ["cw_company_id: %s" % json.dumps(str(company))]
+    kept = [line for line in lines if not line.startswith(name + ":")]
+    write_atomic(path, "\n".join(kept + [entry]) + "\n", mode=0o644, prefix=".cw-record-")
+    return True
+
+
+def build_tenant(variables, profiles, read_record, host="localhost", inventory_sources=None, environ=None, cwd=None,
                  controller_job=False):
     """The tenant as cw_integration and cw_fleet_audit take it, and the resolved role variables.
 
     ``variables``: the role variables given (templated); ``profiles``: vendor name -> profile (a mapping that may
     load lazily; its keys are the known vendors); ``read_record(path)``: the parsed doctor record at path, or None;
     ``inventory_sources``: the inventory's sources when the host is in one (the key hand-back command names them),
-    else None; ``environ``: the controller's environment; ``controller_job``: the run is an AWX / Automation Platform
-    job. Returns {"tenant", "vars" (without secrets), "allow_pending"}. Raises ValueError with a message naming the
-    variable and the fix."""
+    else None; ``environ``: the controller's environment; ``cwd``: its current directory (default the process's);
+    ``controller_job``: the run is an AWX / Automation Platform job. Returns {"tenant", "vars" (without secrets),
+    "vendors" (vendor -> its member's identifier and its key's description, as the engine resolves them), "record" (the
+    doctor record's path), "allow_pending"}. Raises ValueError with a message naming the variable and the fix."""
     environ = {} if environ is None else environ
-    values = resolve(variables, environ)
+    values = resolve(variables, environ, cwd)
     vendors, overrides = values["cw_vendors"], values["cw_vendor_overrides"]
     given = values["cw_integration_profiles"] or {}
     if not isinstance(given, dict):
@@ -295,6 +342,11 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
     for option in CONNECTION:
         if values["cw_" + option] is not None:
             tenant[option] = values["cw_" + option]
+    # What the engine will take for each vendor's member and key, for the tasks that hand a key over (key_import.yml):
+    # the same functions as the engine's, so that the pair goes to the member the run converges, described as it is.
+    resolved = {vendor: {"member": member_identifier(item["profile"], item["member"]),
+                         "key_description": key_description(item["profile"], item["key"])}
+                for vendor, item in zip(vendors, items)}
     # Offboarding always leaves the member's keys to revoke in the UI: only onboarding fails on remaining steps.
     return {"tenant": tenant, "vars": {name: value for name, value in values.items() if not BY_NAME[name].no_log},
-            "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}
+            "vendors": resolved, "record": record_path(values, host), "allow_pending": values["cw_state"] == "absent" or not values["cw_fail_on_pending"]}

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A ConnectWise resource declared once: where it lives, which field names it, who may hold it. Finding, loading,
-creating (with recovery from lost answers and from concurrent creates) and deleting (never while held) are written
-here once, for every resource declared on this base."""
+"""A ConnectWise resource declared once: where it lives, which field names it, which of its fields name records of
+another resource (references, given by name), who may hold it. Finding, loading, resolving references by name, creating
+(with recovery from lost answers and from concurrent creates) and deleting (never while held) are written here once, for
+every resource declared on this base."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
 
 MEMBERS = "/system/members"
 
@@ -34,50 +36,89 @@ def lost_create(exc):
     return "the create was answered HTTP %s" % exc.status if exc.status else "the create got no answer"
 
 
-def create_checked(client, post, read_back):
-    """``post()`` a create, never blindly again: after a failure that may have been applied, ``read_back()`` and post
-    again only if that finds nothing, at most ``client.retries`` times (with the client's backoff, counted as its
-    retries). Returns (record, None), or (what the read back found, the failure) when a lost create was made."""
-    attempt = 0
-    while True:
-        try:
-            return post(), None
-        except ConnectWiseError as exc:
-            if not maybe_applied(exc):
-                raise
-            found = read_back()
-            if found is not None:
-                return found, exc
-            if attempt >= client.retries:
-                raise
-            retry_pause(client, attempt, exc)
-            attempt += 1
-
-
 @dataclass(frozen=True)
 class Reference:
-    """A field of a record that names another record, given by name and resolved on the tenant."""
-    endpoint: str       # where the named records are listed
-    fields: tuple       # the record's fields it sets, each to {"id": ...}
-    ui: str             # what the UI calls it
+    """A field of a record that names a record of another resource, given by name and resolved on the tenant (declared
+    as theforeman.foreman's entity specs declare theirs). ``target``: the declared Resource it names, or the endpoint of
+    a list that has no declaration of its own; ``fields``: the record's fields it sets, each to {"id": ...} (a list
+    option: to the ids); ``ui``: what the UI calls it; ``names``: the target's fields a given name is matched against,
+    folded; ``planned``: check mode may plan the named record in an earlier step of the run, so that an unknown name
+    stands for a record with no id yet."""
+    target: object
+    fields: tuple
+    ui: str
+    names: tuple = ("name", "identifier")
+    planned: bool = False
+
+    @property
+    def endpoint(self):
+        """Where the named records are listed."""
+        return self.target if isinstance(self.target, str) else self.target.endpoint
+
+    def records(self, client):
+        """Every record it may name, read once per run (a declared resource's run list, which its creates and deletes
+        keep current)."""
+        if isinstance(self.target, str):
+            return client.cached(("list", self.target), lambda: client.get_all(self.target))
+        return self.target(client).load()
+
+    def find(self, client, name):
+        """The record ``name`` names, or None: a declared resource's own look-up first (current with this run's
+        creates), then its list by every name field, folded."""
+        if not isinstance(self.target, str):
+            record = self.target(client).find(name)
+            if record is not None:
+                return record
+        wanted = fold(name)
+        return next((r for r in self.records(client)
+                     if any(isinstance(r.get(f), str) and fold(r[f]) == wanted for f in self.names)), None)
+
+
+class References:
+    """The look-ups of a resource's declared references (Resource.references: option -> Reference): each list read once,
+    and only when a name must be resolved."""
+
+    def __init__(self, client, declared, check_mode):
+        self.client = client
+        self.declared = declared
+        self.check_mode = check_mode
+
+    def records(self, option):
+        return self.declared[option].records(self.client)
+
+    def resolve(self, option, name):
+        """The record ``name`` names for ``option``; an unknown name fails, listing the valid ones."""
+        reference = self.declared[option]
+        record = reference.find(self.client, name)
+        if record is not None:
+            return record
+        if reference.planned and self.check_mode:
+            # Created by an earlier step of this check run: it has no id yet, and check mode sends nothing.
+            return {"id": None, "name": name}
+        valid = sorted(r.get("name") for r in self.records(option) if r.get("name"))
+        raise ValueError("%s: %r does not exist on this tenant; valid names: %s" % (option, name, ", ".join(valid)))
 
 
 @dataclass(frozen=True)
 class Holders:
-    """Records that hold one of a resource's: while any does, it is never deleted."""
+    """Records that hold one of a resource's: while any does, it is never deleted. ``noun`` and ``relation`` say what
+    they are and how they hold it ("assigned to member(s) jtech")."""
     endpoint: str
     field: str          # the condition field naming the held record's id
+    noun: str           # what one holder is called
+    relation: str       # how a held record stands to its holders
     name: str = "identifier"
 
 
 # Every member, full or API, active or not, that holds a security role.
-ROLE_HOLDERS = Holders(MEMBERS, "securityRole/id")
+ROLE_HOLDERS = Holders(MEMBERS, "securityRole/id", "member", "assigned to")
 
 
 @dataclass
 class Created:
     """What a create ended with: the record, and how it came to be: ``created``; ``existed`` (another run created it
-    since our read: ObjectExists); ``lost`` (the answer was lost, yet a read back finds it; ``failure`` says how)."""
+    since our read: ObjectExists); ``lost`` (our create, whose answer was lost: a read back finds it, or a create sent
+    again is answered ObjectExists by a record holding what ours sent; ``failure`` says how it was lost)."""
     record: dict
     how: str = "created"
     failure: ConnectWiseError | None = None
@@ -93,6 +134,8 @@ class Resource:
     holders = None          # a Holders, when a record may be held by others
     held_hint = ""          # what to do about the holders, in the refusal to delete
     exact_answer = False    # a single look-up must name exactly the value asked (see find)
+    markers = ()            # the fields of a create's body a record holds as sent when the create was ours (made_by)
+    references = {}         # option -> Reference: the fields that name records of another resource, given by name
 
     def __init__(self, client):
         self.client = client
@@ -132,23 +175,47 @@ class Resource:
         return self.find(value)
 
     def create(self, value, body):
-        """POST ``body`` for the record named ``value``. If another run created it since our read (ObjectExists), that
-        one is returned; if the POST failed in a way that may have created it, it is read back before posting again
-        (create_checked)."""
-        try:
-            record, lost = create_checked(self.client, lambda: self.client.post(self.endpoint, body),
-                                          lambda: self.read_back(value))
-        except ConnectWiseError as exc:
-            if not object_exists(exc):
-                raise
-            record = self.read_back(value)
-            if record is None:
-                raise
-            return Created(record, "existed")
-        if lost:
-            return Created(record, "lost", lost)
-        self.remember(record)
-        return Created(record)
+        """POST ``body`` for the record named ``value``, never blindly again: after a failure that may have been applied
+        (maybe_applied) the record is read back, and posted again only if that finds nothing, at most
+        ``client.retries`` times (with the client's backoff, counted as its retries). ObjectExists means another run
+        created it since our read, and that one is returned; unless a create of ours was lost before and the record
+        holds what ours sent (made_by): then it is ours, applied after our read back."""
+        lost, attempt = None, 0
+        while True:
+            try:
+                record = self.client.post(self.endpoint, body)
+            except ConnectWiseError as exc:
+                if object_exists(exc):
+                    record = self.read_back(value)
+                    if record is None:
+                        raise
+                    if lost is not None and self.made_by(record, body):
+                        return Created(record, "lost", lost)
+                    return Created(record, "existed")
+                if not maybe_applied(exc):
+                    raise
+                record = self.read_back(value)
+                if record is not None:
+                    return Created(record, "lost", exc)
+                if attempt >= self.client.retries:
+                    raise
+                retry_pause(self.client, attempt, exc)
+                lost, attempt = exc, attempt + 1
+                continue
+            self.remember(record)
+            return Created(record)
+
+    def made_by(self, record, body):
+        """Whether ``record`` holds every marker field of ``body`` as sent (a reference by its id)."""
+        for name in self.markers:
+            if name not in body:
+                continue
+            sent, held = body[name], record.get(name)
+            if isinstance(sent, dict):
+                sent, held = sent.get("id"), (held or {}).get("id") if isinstance(held, dict) else None
+            if sent != held:
+                return False
+        return True
 
     def patch(self, record, operations):
         answer = self.client.patch(self.path(record["id"]), operations)
@@ -156,19 +223,20 @@ class Resource:
         return answer
 
     def holders_of(self, record):
-        """The names of every record holding ``record`` (see Holders)."""
+        """The names of every record holding ``record`` (see Holders); one without a name as #<its id>."""
         if self.holders is None:
             return []
         found = self.client.get_all(self.holders.endpoint, conditions.eq(self.holders.field, record["id"]))
-        return [h.get(self.holders.name) for h in found]
+        return [h.get(self.holders.name) or "#%s" % h.get("id") for h in found]
 
     def delete(self, record, check_mode, holders=None):
         """Delete ``record`` unless something holds it (``holders``: the names already read, else read now); in check
         mode only the refusal happens."""
         held = self.holders_of(record) if holders is None else holders
         if held:
-            raise ValueError("state: cannot delete %s %r: still assigned to member(s) %s; %s"
-                             % (self.noun, record.get(self.key), ", ".join(sorted(held)), self.held_hint))
+            raise ValueError("state: cannot delete %s %r: still %s %s(s) %s; %s"
+                             % (self.noun, record.get(self.key), self.holders.relation, self.holders.noun,
+                                ", ".join(sorted(held, key=str.lower)), self.held_hint))
         if not check_mode:
             self.client.delete(self.path(record["id"]))
             self.forgotten(record)

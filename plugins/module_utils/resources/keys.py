@@ -16,6 +16,7 @@ pair is reported as held (works, and expires in more than 14 days or never), exp
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import fcntl
 import json
@@ -44,6 +45,30 @@ UNHELD_HEADER = """\
 # Nobody holds them and the API can neither list nor revoke them. Revoke each in System > Members > API Members >
 # <member> > API Keys (the newest keys of that member), then delete this file: every run and audit reports it until then.
 """
+
+
+@dataclasses.dataclass
+class KeyOutcome(Outcome):
+    """A key step's outcome: the held pair's ``status`` (key_status) and ``expiration``, whether it authenticated as
+    the member in this run (``validated``), its public key and ``source`` when a pair is held, the file it is kept in
+    (``dest``), a newly issued pair only without dest (``credentials``) and the keys that may exist that nobody holds
+    (``unheld_keys``, with dest)."""
+    status: str = "not_held"
+    expiration: str | None = None
+    validated: bool = False
+    public_key: str | None = None
+    source: str | None = None
+    dest: str | None = None
+    credentials: dict | None = None
+    unheld_keys: list | None = None
+    removed: str | None = None  # offboarding: the member's key file removed (in check mode: that would be removed)
+
+    def shown(self):
+        data = {"status": self.status, "validated": self.validated, "expiration": self.expiration}
+        for name in ("public_key", "source", "dest", "credentials", "unheld_keys", "removed"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        return data
 
 
 def unheld_path(dest):
@@ -131,16 +156,16 @@ def locked(dest):
         os.close(handle)  # releases the lock
 
 
-def read_held(dest, vault_password=None):
-    """The pair kept in ``dest`` (tightening its mode to 0600 if it was looser), or None; and whether the mode was
-    loosened. A vault-encrypted file is opened with ``vault_password``."""
+def read_held(dest, vault_password=None, tighten=True):
+    """The pair kept in ``dest`` (tightening its mode to 0600 if it was looser, unless ``tighten`` is false), or None;
+    and whether the mode was loosened. A vault-encrypted file is opened with ``vault_password``."""
     refuse_link(dest)
     if not dest or not os.path.exists(dest):
         return None, False
     if os.path.isdir(dest):
         raise ValueError("dest: %s is a folder; give the path of a file in it" % dest)
     loosened = bool(stat.S_IMODE(os.stat(dest).st_mode) & 0o077)
-    if loosened:
+    if loosened and tighten:
         os.chmod(dest, 0o600)
     with open(dest, encoding="utf-8") as handle:
         text = handle.read()
@@ -227,7 +252,7 @@ def works(client, pair):
 def converge_key(client, member, source="auto", dest=None, given=None, rotate=False, description=None,
                  check_mode=False, may_return_secret=False, vault_password=None, kind="permanent", handback=HANDBACK):
     """Make sure the operator holds a working pair for ``member`` of the ``kind`` it needs. Returns the Outcome;
-    secrets only in dest or (when newly issued and allowed) in values['credentials']. ``handback`` says, in the UI
+    secrets only in dest or (when newly issued and allowed) in its ``credentials``. ``handback`` says, in the UI
     step, how the operator gives the pair created in the UI back."""
     if source not in SOURCES:
         raise ValueError("source: %r is not one of %s" % (source, ", ".join(SOURCES)))
@@ -251,14 +276,15 @@ def converge_key(client, member, source="auto", dest=None, given=None, rotate=Fa
                                      may_return_secret, vault_password, handback)
     if dest:
         entries = read_unheld(dest)
-        outcome.values["unheld_keys"] = [dict(e, record=unheld_path(dest)) for e in entries]
+        outcome.dest = dest
+        outcome.unheld_keys = [dict(e, record=unheld_path(dest)) for e in entries]
         outcome.warnings.extend(unheld_warning(member, e, unheld_path(dest)) for e in entries)
     return outcome
 
 
 def held_or_issued(client, member, source, dest, given, rotate, description, check_mode, may_return_secret, vault_password,
                    handback):
-    outcome = Outcome("API key of member %s" % member)
+    outcome = KeyOutcome("API key of member %s" % member)
     held, loosened = read_held(dest, vault_password)
     if loosened:
         outcome.warnings.append("%s was readable by others; its mode is now 0600" % dest)
@@ -275,18 +301,18 @@ def held_or_issued(client, member, source, dest, given, rotate, description, che
         fresh = dict(record_base, public_key=given[0], private_key=given[1], source="ui", expiration=None)
         return keep(outcome, dest, held, fresh, check_mode, False, vault_password)
     status = key_status(held, bool(current) and works(client, current))
-    outcome.values.update(status=status, expiration=held.get("expiration") if held else None,
-                          validated=status in ("held", "expiring"))
+    outcome.status, outcome.expiration = status, held.get("expiration") if held else None
+    outcome.validated = status in ("held", "expiring")
     if not rotate:
         outcome.warnings.extend(w for w in [status_warning(member, status, held, dest)] if w)
     # A token (it has an expiration) where a key made in the UI is asked for: it works today and stops on its expiry.
     token_for_ui = source == "ui" and bool(held and held.get("expiration"))
-    if outcome.values["validated"] and not rotate and not token_for_ui:
+    if outcome.validated and not rotate and not token_for_ui:
         if dest and bool(vault_password) != held["encrypted"]:
             # The same pair, to be kept encrypted (or, without a vault password any more, plain): rewrite the file.
             return keep(outcome, dest, held, dict(held), check_mode, False, vault_password, reencrypt=True)
         outcome.after = dict(outcome.before)
-        outcome.values.update(public_key=current[0], source=held.get("source"))
+        outcome.public_key, outcome.source = current[0], held.get("source")
         return outcome
     if source == "ui":
         step = ("System > Members > API Members > %s > API Keys: click +, enter the description '%s', click Save (not Save "
@@ -359,8 +385,8 @@ def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, re
     diff."""
     outcome.after = {"member": fresh["member"], "key": "held", "public_key": fresh["public_key"]}
     status = key_status(fresh, True)
-    outcome.values.update(public_key=fresh["public_key"], expiration=fresh.get("expiration"), source=fresh.get("source"),
-                          validated=True, status=status)
+    outcome.public_key, outcome.expiration, outcome.source = fresh["public_key"], fresh.get("expiration"), fresh.get("source")
+    outcome.validated, outcome.status = True, status
     if issued:
         outcome.warnings.extend(w for w in [status_warning(fresh["member"], status, fresh, dest)] if w)
     changed_pair = not held or held.get("public_key") != fresh["public_key"] or held.get("private_key") != fresh["private_key"]
@@ -372,11 +398,41 @@ def keep(outcome, dest, held, fresh, check_mode, issued, vault_password=None, re
             write_held(dest, fresh, vault_password)
         outcome.wrote()
     if dest:
-        outcome.values["dest"] = dest
+        outcome.dest = dest
     elif issued:
-        outcome.values["credentials"] = {"public_key": fresh["public_key"], "private_key": fresh["private_key"],
-                                         "expiration": fresh["expiration"]}
+        outcome.credentials = {"public_key": fresh["public_key"], "private_key": fresh["private_key"],
+                               "expiration": fresh["expiration"]}
     if issued:
         outcome.wrote()
     outcome.before = {k: (MASK if k == "private_key" else v) for k, v in outcome.before.items()}
+    return outcome
+
+
+def remove_held(client, member, dest, vault_password=None, check_mode=False):
+    """Offboarding: remove the file ``dest`` that keeps the pair of ``member`` of this tenant, as this collection wrote
+    it (a deactivated member's keys no longer work, and a private key left on disk is a liability). A file that is not
+    that (another member's or tenant's pair, or one that cannot be read: vault-encrypted without its password, not a
+    credentials file) is kept, with a warning saying why. Returns a KeyOutcome whose ``removed`` is the path removed (in
+    check mode, the one that would be); the record of keys nobody holds beside it stays until the operator deletes it."""
+    outcome = KeyOutcome("API keys of member %s" % member)
+    if not dest or not os.path.lexists(dest):
+        return outcome
+    try:
+        held, _loosened = read_held(dest, vault_password, tighten=not check_mode)
+    except ValueError as exc:
+        outcome.warnings.append("%s kept: it could not be read as the key file of member %s (%s); delete it yourself once "
+                                "you know what it holds" % (dest, member, exc))
+        return outcome
+    owner = (held or {}).get("member") or ""
+    company = str((held or {}).get("company_id") or "")
+    if owner.lower() != member.lower() or company.lower() != str(client.company_id).lower():
+        outcome.warnings.append("%s kept: it does not hold the pair of member %s of company %s (it names %s of %s)"
+                                % (dest, member, client.company_id, owner or "no member", company or "no company"))
+        return outcome
+    outcome.before, outcome.after = {"key_file": dest}, {"key_file": None}
+    if not check_mode:
+        with locked(dest):
+            os.unlink(dest)
+    outcome.removed = dest
+    outcome.wrote()
     return outcome

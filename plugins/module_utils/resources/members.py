@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass
 
 from ansible_collections.msp.connectwise.plugins.module_utils.api import conditions
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, Resource, lost_create
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.base import MEMBERS, Reference, References, Resource, lost_create
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import fold
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
-from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
-    PLANNED_ID_SHOWN, ROLES, find_role, has_control, load_roles)
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import SecurityRoles, has_control
 
 API_MEMBERS = "/system/apiMembers"
 STRUCTURE = "/system/myCompany/corporateStructure"
@@ -64,7 +63,8 @@ MEMBER_FIELDS = (
     F("identifier", None, "Member identifier instead of the profile's", required=True),
     F("name", "name", "Member name instead of the profile's"),
     F("email", "emailAddress", "Member e-mail"),
-    F("role", Reference(ROLES, ("securityRole",), "Role ID"), "Security role name", integration=False),
+    # The run's own list of roles (kept current by its creates and deletes); in check mode one an earlier step plans.
+    F("role", Reference(SecurityRoles, ("securityRole",), "Role ID", planned=True), "Security role name", integration=False),
     F("level", Reference("/system/myCompany/corporateStructureLevels", ("structureLevel",), "Level"),
       "Structure level name; default the tenant's level 1"),
     F("location", Reference("/system/locations", ("securityLocation", "defaultLocation", "salesDefaultLocation"), "Location"),
@@ -98,6 +98,8 @@ class ApiMembers(Resource):
     cache_key = "api_members"
     noun = "API member"
     references = REFERENCES
+    # What a member holds as our create sent it, when the create was ours.
+    markers = ("identifier", "name", "emailAddress", "notes", "securityRole")
 
     def remember(self, record):  # pylint: disable=unused-argument
         # The list is read again rather than extended with the create's answer.
@@ -110,6 +112,15 @@ class ApiMembers(Resource):
         """The tenant's defaults for a new member (GET apiMembers/default), read once per run."""
         path = self.endpoint + "/default"
         return self.client.cached(path, lambda: self.client.get(path) or {})
+
+
+@dataclass
+class MemberOutcome(Outcome):
+    """A member step's outcome, with the member as results show it (summary; None when there is none)."""
+    member: dict | None = None
+
+    def shown(self):
+        return {"member": self.member}
 
 
 def check_member_input(params):
@@ -184,48 +195,33 @@ def login_problem(identifier, records):
                person.get("licenseClass")))
 
 
-class References:
-    """Name -> record look-ups, each list read once (pageSize 1000) and only when a value must be resolved."""
+class MemberReferences(References):
+    """The look-ups of a member's references (ApiMembers.references), and the tenant's level-1 name a member's level
+    defaults to."""
 
     def __init__(self, client, check_mode):
-        self.client = client
-        self.check_mode = check_mode
-
-    def records(self, option):
-        if option == "role":
-            return load_roles(self.client)  # the run's one list of roles, kept current by create and delete
-        path = REFERENCES[option].endpoint
-        return self.client.cached(("list", path), lambda: self.client.get_all(path))
-
-    def resolve(self, option, name):
-        if option == "role":
-            role = find_role(self.client, name)  # kept current when this run creates roles
-            if role is not None:
-                return role
-        for record in self.records(option):
-            if fold(record.get("name") or "") == fold(name) or fold(record.get("identifier") or "") == fold(name):
-                return record
-        if option == "role" and self.check_mode:
-            # Created by an earlier task of this check run: it has no id yet, and check mode sends nothing.
-            return {"id": None, "name": name}
-        valid = sorted(r.get("name") for r in self.records(option) if r.get("name"))
-        raise ValueError("%s: %r does not exist on this tenant; valid names: %s" % (option, name, ", ".join(valid)))
+        super().__init__(client, ApiMembers.references, check_mode)
 
     def level_one(self):
-        """The tenant's level-1 name ('Corporate' is only the usual name)."""
-        return self.client.cached(LEVEL_ONE, self._read_level_one)
+        return level_one(self.client)
 
-    def _read_level_one(self):
-        # Published as a list of CorporateStructure records; some generated clients read one object: take either.
-        answer = self.client.get(STRUCTURE)
-        records = sorted((answer if isinstance(answer, list) else [answer]), key=lambda r: r.get("id") or 0)
-        named = [r["level1Name"] for r in records if isinstance(r.get("level1Name"), str) and r["level1Name"].strip()]
-        if named:
-            return named[0]
-        levels = sorted(self.records("level"), key=lambda r: r["id"])
-        if not levels:
-            raise ValueError("level: this tenant reports no corporate structure levels; set level explicitly")
-        return levels[0]["name"]
+
+def level_one(client):
+    """The tenant's level-1 name ('Corporate' is only the usual name), read once per run (or recorded by doctor.yml)."""
+    return client.cached(LEVEL_ONE, lambda: read_level_one(client))
+
+
+def read_level_one(client):
+    # Published as a list of CorporateStructure records; some generated clients read one object: take either.
+    answer = client.get(STRUCTURE)
+    records = sorted((answer if isinstance(answer, list) else [answer]), key=lambda r: r.get("id") or 0)
+    named = [r["level1Name"] for r in records if isinstance(r.get("level1Name"), str) and r["level1Name"].strip()]
+    if named:
+        return named[0]
+    levels = sorted(REFERENCES["level"].records(client), key=lambda r: r["id"])
+    if not levels:
+        raise ValueError("level: this tenant reports no corporate structure levels; set level explicitly")
+    return levels[0]["name"]
 
 
 def ref_name(member, field):
@@ -275,8 +271,8 @@ def same(option, a, b):
 def converge_member(client, params, check_mode):
     check_member_input(params)
     identifier = params["identifier"]
-    outcome = Outcome("API member %s" % identifier)
-    refs = References(client, check_mode)
+    outcome = MemberOutcome("API member %s" % identifier)
+    refs = MemberReferences(client, check_mode)
     members = ApiMembers(client)
     member = members.find(identifier)
     before = observed(member, listed_names(params, member, refs))
@@ -287,7 +283,7 @@ def converge_member(client, params, check_mode):
             if not check_mode:
                 members.deactivate(member)
             outcome.wrote()
-        outcome.values["member"] = summary(member, inactive=True) if member else None
+        outcome.member = summary(member, inactive=True) if member else None
         return outcome
     wanted = desired(params, refs)
     after = dict(before) if member else {"identifier": identifier}
@@ -300,7 +296,7 @@ def converge_member(client, params, check_mode):
         body = create_body(params, wanted, refs)
         if check_mode:
             outcome.wrote()
-            outcome.values["member"] = summary({"id": PLANNED_ID_SHOWN, "identifier": identifier})
+            outcome.member = dict(summary({"id": None, "identifier": identifier}), planned=True)
             return outcome
         created = members.create(identifier, body)
         if created.how == "existed":
@@ -317,7 +313,7 @@ def converge_member(client, params, check_mode):
                                   % (identifier, lost_create(created.failure)))
             return again
         outcome.wrote()
-        outcome.values["member"] = summary(created.record)
+        outcome.member = summary(created.record)
         return outcome
     operations = []
     if member.get("inactiveFlag"):
@@ -330,7 +326,7 @@ def converge_member(client, params, check_mode):
         if not check_mode:
             member = members.patch(member, operations)
         outcome.wrote()
-    outcome.values["member"] = summary(member)
+    outcome.member = summary(member)
     return outcome
 
 

@@ -5,6 +5,8 @@ through the API where the tenant accepts PATCH on settings, and plan manual step
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConnectWiseError
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, FIELDS, normalise_level, row_levels
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName
@@ -13,6 +15,21 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles im
 
 METHODS = ("auto", "api", "manual")
 UI_PATH = "System > Security Roles"
+
+
+@dataclass
+class PermissionsOutcome(Outcome):
+    """A permissions step's outcome: the role compared, what the tenant is known to accept (``settings_writable``:
+    given, or learnt by this run's first write; None when unknown), every differing row (as pending items are) and
+    the grants beyond what was asked (``excess``: lines, empty with purge)."""
+    role: Role | None = None
+    settings_writable: bool | None = None
+    differences: list = field(default_factory=list)
+    excess: list = field(default_factory=list)
+
+    def shown(self):
+        return {"role": self.role.shown(admin=False) if self.role else None, "settings_writable": self.settings_writable,
+                "differences": self.differences, "excess": self.excess}
 
 
 def settings_path(role_id):
@@ -43,7 +60,7 @@ def catalogue_rows(client, role):
         raise ValueError("GET /system/securityRoles/%s/settings answered no rows for role %s, where ConnectWise lists one "
                          "per module function; nothing was written. Please report it with a capture "
                          "(ansible-playbook msp.connectwise.doctor -e cw_capture=true)"
-                         % (role.shown()["id"], role.name))
+                         % (role.id, role.name))
     return rows
 
 
@@ -178,7 +195,7 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
     if purge and not wanted:
         raise ValueError("permissions: empty with purge: true would set every function of the role to None; "
                          "list the functions the role needs, or set purge: false")
-    outcome = Outcome("permissions of security role %s" % role_name)
+    outcome = PermissionsOutcome("permissions of security role %s" % role_name)
     if role is None:
         record = find_role(client, role_name)
         if record is None and not check_mode:
@@ -195,9 +212,9 @@ def converge_permissions(client, role_name, permissions, purge=False, method="au
                          "Give the integration a role of its own" % (role_name, " nor purges it" if purge else ""))
     outcome.before = {} if role.planned else {key: before for key, (before, _after) in managed.items()}
     outcome.after = {key: after for key, (_before, after) in managed.items()}
-    outcome.values.update(role=role.shown(admin=False), settings_writable=settings_writable,
-                          differences=[pending_item(role_name, row, diff) for row, diff in changes],
-                          excess=[] if purge else [excess_line(row, cells) for row, cells in excess_grants(rows, spared)])
+    outcome.role, outcome.settings_writable = role, settings_writable
+    outcome.differences = [pending_item(role_name, row, diff) for row, diff in changes]
+    outcome.excess = [] if purge else [excess_line(row, cells) for row, cells in excess_grants(rows, spared)]
     if not changes:
         return outcome
     through_api = decide(method, settings_writable, check_mode, outcome)
@@ -235,7 +252,7 @@ def write_changes(client, role, changes, method, outcome):
             updated = client.patch(setting_path(role.id, row["id"]), patch_body(diff))
         except ConnectWiseError as exc:
             if exc.status == 405 and position == 0 and method == "auto":
-                outcome.values["settings_writable"] = False
+                outcome.settings_writable = False
                 return changes
             if exc.status == 405:
                 raise ValueError("method: this tenant does not accept writes to role settings (HTTP 405); use method: auto "
@@ -246,7 +263,7 @@ def write_changes(client, role, changes, method, outcome):
         left = {cell: (current[cell], to) for cell, (_before, to) in diff.items() if current[cell] != to}
         if left:
             remaining.append((row, left))
-    outcome.values["settings_writable"] = True
+    outcome.settings_writable = True
     if remaining:
         outcome.warnings.append("%d row(s) were accepted by the API but did not change; they are listed as manual steps"
                                 % len(remaining))

@@ -11,8 +11,6 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome 
 
 ROLES = "/system/securityroles"
 MAX_ROLE_NAME = 30
-# How a result shows the id of a role check mode would create (documented in cw_security_role): results only.
-PLANNED_ID_SHOWN = -1
 
 
 class SecurityRoles(Resource):
@@ -22,6 +20,7 @@ class SecurityRoles(Resource):
     cache_key = "roles"
     noun = "security role"
     holders = ROLE_HOLDERS
+    markers = ("name",)  # exactly as sent: a role "topleft" someone else made is not our "TopLeft"
     held_hint = "assign them another role or deactivate and reassign them first"
     # Only the role of exactly that name: a looser answer must never make another role, perhaps the admin role, "the
     # integration's own".
@@ -50,8 +49,11 @@ class Role:
         return cls(name=name, planned=True)
 
     def shown(self, admin=True):
-        """The role as results show it; adminFlag travels with it, so that every later step can refuse an admin role."""
-        shown = {"id": PLANNED_ID_SHOWN if self.planned else self.id, "name": self.name}
+        """The role as results show it; adminFlag travels with it, so that every later step can refuse an admin role. A
+        role check mode plans to create has no id (null) and says so (planned: true)."""
+        shown = {"id": self.id, "name": self.name}
+        if self.planned:
+            shown["planned"] = True
         if admin:
             shown["adminFlag"] = self.admin
         return shown
@@ -129,12 +131,13 @@ def takeover_problem(role, others, adopt):
                   % (role["name"], ", and ".join(reasons)))
 
 
+@dataclass
 class RoleOutcome(Outcome):
     """A role step's outcome, with the Role the later steps use (None once absent)."""
+    role: Role | None = None
 
-    def __init__(self, resource):
-        super().__init__(resource)
-        self.role = None
+    def shown(self):
+        return {"role": self.role.shown() if self.role else None}
 
 
 def converge_role(client, name, state, check_mode):
@@ -153,11 +156,9 @@ def converge_role(client, name, state, check_mode):
             outcome.wrote()
         else:
             outcome.role = Role.of(record or create_role(client, name, outcome))
-        outcome.values["role"] = outcome.role.shown()
         return outcome
     outcome.after = {"state": "absent"}
     if record:
         roles.delete(record, check_mode)
         outcome.wrote()
-    outcome.values["role"] = None
     return outcome

@@ -6,6 +6,7 @@ and verified by calling /system/mySecurity/customizeItems as the integration's o
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.caller import member_items
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import TableIndex, UnknownName
@@ -16,6 +17,18 @@ TABLE_SETUP = "SystemTableSetup"
 UI_PATH = "System > Security Roles > %s > System > Table Setup > Customize"
 # Where the run keeps each role's Table Setup list as read by a member holding the role (its snapshot records them).
 VERIFIED = ("table setup", "verified as member")
+
+
+@dataclass
+class TablesOutcome(Outcome):
+    """A Table Setup step's outcome: ``status`` verified, drift or unverified; ``as_member``: the list was read as the
+    integration's member (the only way to read it), naming its items in ``item_form`` (AllowedTables.form)."""
+    status: str | None = None
+    as_member: bool = False
+    item_form: str | None = None
+
+    def shown(self):
+        return dict({"status": self.status}, **({"item_form": self.item_form} if self.as_member else {}))
 
 
 def resolve_tables(screens, tables, where="tables"):
@@ -93,7 +106,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
     the list read is kept for the run's snapshot (note_verified)."""
     if purge and not tables:
         raise ValueError("tables: empty with purge: true would disallow every table; list the tables the role needs")
-    outcome = Outcome("Table Setup access of security role %s" % role_name)
+    outcome = TablesOutcome("Table Setup access of security role %s" % role_name)
     screens = setup_screens(client)
     wanted = resolve_tables(screens, tables)
     refused = resolve_tables(screens, disallow, "disallow")
@@ -106,7 +119,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
     if refused:
         outcome.after["disallowed"] = sorted(refused.values())
     if not member_keys:
-        outcome.values["status"] = "unverified"
+        outcome.status = "unverified"
         outcome.before = {"allowed": "unknown: no endpoint reads a role's list; give the member's keys to verify"}
         outcome.warnings.append("Table Setup access of %s is unverified: give member_public_key and member_private_key "
                                 "(the integration member's pair) to check it as that member" % role_name)
@@ -118,7 +131,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
             outcome.need(step, {"kind": "table", "role": role_name, "table": label, "action": "disallow", "verified": False})
         return outcome
     found = allowed_for_member(client, member_keys, screens)
-    outcome.values["item_form"] = found.form
+    outcome.as_member, outcome.item_form = True, found.form
     seen = [names[i] for i in found.allowed] + [item for item, ids in found.ambiguous] + found.unmatched
     outcome.before = {"allowed": sorted(seen)}
     if member:
@@ -159,7 +172,7 @@ def converge_tables(client, role_name, tables, purge=False, member_keys=None, me
         outcome.need("%s: move '%s' to 'Disallow access to these'" % (UI_PATH % role_name, label),
                      {"kind": "table", "role": role_name, "table": label, "action": "disallow", "verified": True})
     if not outcome.pending:
-        outcome.values["status"] = "verified"
+        outcome.status = "verified"
     else:
-        outcome.values["status"] = "drift" if verified and any(item["verified"] for item in outcome.pending) else "unverified"
+        outcome.status = "drift" if verified and any(item["verified"] for item in outcome.pending) else "unverified"
     return outcome
