@@ -150,81 +150,12 @@ api:
   sample: {requests: 1500, retries: 0}
 """
 
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, api_usage
-from ansible_collections.msp.connectwise.plugins.module_utils.module import (
-    CONNECTION_ARGSPEC, check_fleet, client_from_params, connection_argument_spec)
-from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.msp.connectwise.plugins.module_utils.module import check_fleet, connection_argument_spec
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
-from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
-    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant)
-
-# The options a tenant may set for itself (all of the task's but tenants, concurrency and checklist_dir): typed, with
-# no default and no CW_* fallback, since what it does not set is the task's.
-INTEGRATION_ARGSPEC = {
-    "integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
-    "settings_writable": {"type": "bool"},
-    "tenant_facts": TENANT_FACTS_OPTION,
-}
-TENANT = ArgumentSpecValidator(dict(
-    {name: {k: v for k, v in option.items() if k not in ("default", "fallback")}
-     for name, option in dict(CONNECTION_ARGSPEC, **INTEGRATION_ARGSPEC).items()},
-    name={"type": "str", "required": True}))
-
-
-def failed(msg, **extra):
-    return dict({"failed": True, "msg": msg, "integrations": [], "api": api_usage(None), "changed": False,
-                 "manual_steps": [], "pending": [], "warnings": []}, **extra), None
-
-
-def utc_now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=400):
-    """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
-    began = utc_now()
-    checked = TENANT.validate(tenant)
-    if checked.error_messages:
-        return failed("; ".join(checked.error_messages), checked_at=began)
-    tenant = dict(task, **{name: value for name, value in checked.validated_parameters.items() if value is not None})
-    if tenant["integrations"] is None:
-        return failed("integrations: give this tenant's integrations, or the task's for every tenant", checked_at=began)
-    try:
-        client = client_from_params(tenant)
-    except ConfigurationError as exc:
-        return failed(str(exc), field=exc.field, checked_at=began)
-    result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
-                                             settings_writable=tenant["settings_writable"], check_mode=True,
-                                             facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
-    result.update(warnings=warnings, checked_at=began)
-    if history_dir and not result.get("failed"):
-        try:
-            taken = datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-            result["history"] = history.keep(client, history_dir, tenant["name"], taken, retention_days)
-        except (ConnectWiseError, ValueError, OSError) as exc:
-            # The audit stands; the missing evidence is said where the run's warnings are read.
-            result["warnings"].append("history_dir: no snapshot of %s was kept: %s" % (tenant["name"], exc))
-        result["api"] = api_usage(client)
-    return result, diff
-
-
-def summary(results):
-    counts = {}
-    for result in results.values():
-        for item in result["integrations"]:
-            status = item["compliance"]["status"]
-            counts[status] = counts.get(status, 0) + 1
-        if result.get("failed"):
-            counts["error"] = counts.get("error", 0) + 1
-    return counts
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.fleet import INTEGRATION_ARGSPEC, TASK_OPTIONS, audit_fleet
 
 
 def main():
@@ -238,26 +169,10 @@ def main():
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
     tenants = module.params["tenants"]
-    names = check_fleet(module, tenants, "audited", module.params["integrations"] or [])
-    started = utc_now()
-    with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
-        task = {name: module.params[name] for name in list(CONNECTION_ARGSPEC) + list(INTEGRATION_ARGSPEC)}
-        outcomes = list(pool.map(lambda tenant: audit(tenant, task, module.params["checklist_dir"], module.params["history_dir"],
-                                                      module.params["retention_days"]), tenants))
-    results = {name: result for name, (result, _diff) in zip(names, outcomes)}
-    result = {
-        "changed": any(r["changed"] for r in results.values()),
-        "started": started,
-        "tenants": results,
-        "summary": summary(results),
-        "failed_tenants": [name for name in names if results[name].get("failed")],
-        "stats": awx_stats(results),
-        "api": {"requests": sum(r["api"]["requests"] for r in results.values()),
-                "retries": sum(r["api"]["retries"] for r in results.values())},
-    }
-    if module._diff:
-        result["diff"] = [dict(diff, before_header="%s (before)" % name, after_header="%s (after)" % name)
-                          for name, (tenant_result, diff) in zip(names, outcomes) if diff and tenant_result["changed"]]
+    check_fleet(module, tenants, "audited", module.params["integrations"] or [])
+    result = audit_fleet(tenants, {name: module.params[name] for name in TASK_OPTIONS}, module.params["concurrency"],
+                         module.params["checklist_dir"], module.params["history_dir"], module.params["retention_days"],
+                         diff=module._diff)
     module.exit_json(**result)
 
 

@@ -82,18 +82,17 @@ def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, book, t
     assert audit.rc == 2, audit.stdout[-3000:]
     assert writes(sim) == []
     counts = audit.recap()
-    assert counts["alpha"]["failed"] == 0 and counts["delta"]["failed"] == 0, audit.stdout
-    assert counts["bravo"]["failed"] == 1 and counts["charlie"]["failed"] == 1
-    # Each audited tenant's verdict is its own task result: a missing role shows as a change, wrong keys as a failure.
-    verdicts = audit.stdout.split("Report this tenant]")[1].split("TASK [")[0]
-    assert "changed: [alpha]" in verdicts and "changed: [delta]" in verdicts and "fatal: [bravo]" in verdicts
-    assert "topleft: missing_role" in verdicts and "charlie" not in verdicts
-    assert "no_such_vendor is not a known vendor" in audit.stdout
+    # One audit task for the play: no task runs per host, and only a tenant whose audit failed fails as a host.
+    assert {host: c["failed"] for host, c in counts.items()} == {"alpha": 0, "bravo": 1, "charlie": 1}, audit.stdout
+    verdicts = audit.stdout.split("Report this tenant]")[1].split("PLAY RECAP")[0]
+    assert "fatal: [bravo]" in verdicts and "fatal: [charlie]" in verdicts and "401" in verdicts
+    assert "alpha" not in verdicts and "delta" not in verdicts
+    assert "cw_vendors: no_such_vendor is not a known vendor" in verdicts
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["alpha"]["topleft"]["status"] == "missing_role"
     assert report["tenants"]["delta"]["topleft"]["status"] == "missing_role"
     assert report["tenants"]["bravo"]["_error"]["status"] == "error" and "401" in report["tenants"]["bravo"]["_error"]["message"]
-    assert report["tenants"]["charlie"]["_error"]["message"].startswith("not audited")
+    assert report["tenants"]["charlie"]["_error"]["message"].startswith("cw_vendors: no_such_vendor is not a known vendor")
     assert report["summary"] == {"missing_role": 2, "error": 2}
     assert sorted(p.name for p in (tmp_path / "out" / "checklists").glob("*.md")) == ["alpha-topleft.md", "delta-topleft.md"]
     assert "a-wrong-private-key" not in audit.output

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The audit of many tenants at once, read-only, each over its own client: what cw_fleet_audit returns, whether it
+runs as a module process (tenants given as options) or inside its action plugin on the controller (the tenants of the
+play's hosts, built from their variables)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import api_usage
+from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
+    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant, item_secrets)
+from ansible_collections.msp.connectwise.plugins.module_utils.module import CONNECTION_ARGSPEC, client_from_params
+
+# The options a tenant may set for itself (all of the task's but tenants, concurrency and checklist_dir): typed, with
+# no default and no CW_* fallback, since what it does not set is the task's.
+INTEGRATION_ARGSPEC = {
+    "integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
+    "settings_writable": {"type": "bool"},
+    "tenant_facts": TENANT_FACTS_OPTION,
+}
+TENANT = ArgumentSpecValidator(dict(
+    {name: {k: v for k, v in option.items() if k not in ("default", "fallback")}
+     for name, option in dict(CONNECTION_ARGSPEC, **INTEGRATION_ARGSPEC).items()},
+    name={"type": "str", "required": True}))
+TASK_OPTIONS = tuple(CONNECTION_ARGSPEC) + tuple(INTEGRATION_ARGSPEC)
+
+
+def failed(msg, **extra):
+    return dict({"failed": True, "msg": msg, "integrations": [], "api": api_usage(None), "changed": False,
+                 "manual_steps": [], "pending": [], "warnings": []}, **extra), None
+
+
+def utc_now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def tenant_secrets(tenants, extra_items=()):
+    """Every secret the tenants carry (their keys, their members' private keys and vault passwords): masked in every
+    output."""
+    found = set(item_secrets(list(extra_items)))
+    for tenant in tenants:
+        found.update(str(tenant[name]) for name in ("public_key", "private_key") if tenant.get(name))
+        items = tenant.get("integrations")
+        found.update(item_secrets([i for i in items if isinstance(i, dict)] if isinstance(items, list) else []))
+    return found
+
+
+def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=history.DEFAULT_RETENTION_DAYS):
+    """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
+    began = utc_now()
+    checked = TENANT.validate(tenant)
+    if checked.error_messages:
+        return failed("; ".join(checked.error_messages), checked_at=began)
+    tenant = dict(task, **{name: value for name, value in checked.validated_parameters.items() if value is not None})
+    if tenant["integrations"] is None:
+        return failed("integrations: give this tenant's integrations, or the task's for every tenant", checked_at=began)
+    try:
+        client = client_from_params(tenant)
+    except ConfigurationError as exc:
+        return failed(str(exc), field=exc.field, checked_at=began)
+    result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
+                                             settings_writable=tenant["settings_writable"], check_mode=True,
+                                             facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
+    result.update(warnings=warnings, checked_at=began)
+    if history_dir and not result.get("failed"):
+        try:
+            taken = datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            result["history"] = history.keep(client, history_dir, tenant["name"], taken, retention_days)
+        except (ConnectWiseError, ValueError, OSError) as exc:
+            # The audit stands; the missing evidence is said where the run's warnings are read.
+            result["warnings"].append("history_dir: no snapshot of %s was kept: %s" % (tenant["name"], exc))
+        result["api"] = api_usage(client)
+    return result, diff
+
+
+def summary(results):
+    counts = {}
+    for result in results.values():
+        for item in result["integrations"]:
+            status = item["compliance"]["status"]
+            counts[status] = counts.get(status, 0) + 1
+        if result.get("failed"):
+            counts["error"] = counts.get("error", 0) + 1
+    return counts
+
+
+def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=None,
+                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None):
+    """Audit ``tenants`` (each a mapping with its name; names checked unique by the caller), ``concurrency`` at a time.
+    ``task``: the options every tenant takes unless it sets its own (TASK_OPTIONS). ``ready``: name -> a result already
+    known for a tenant that is not audited (it failed before, e.g. while it was built); such a tenant is named in
+    ``tenants`` order too, as {"name": name}. ``mask(tenant, value)``: ``value`` (a tenant's result or diff) without
+    that tenant's secrets, applied as each audit ends. Returns cw_fleet_audit's result."""
+    ready = ready or {}
+    names = [tenant["name"] for tenant in tenants]
+    todo = [tenant for tenant in tenants if tenant["name"] not in ready]
+    started = utc_now()
+    outcomes = {}
+    if todo:
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(todo))) as pool:
+            done = pool.map(lambda tenant: audit(tenant, task, checklist_dir, history_dir, retention_days), todo)
+            if mask:
+                done = ((mask(tenant, outcome[0]), mask(tenant, outcome[1])) for tenant, outcome in zip(todo, done))
+            outcomes = {tenant["name"]: outcome for tenant, outcome in zip(todo, done)}
+    outcomes.update({name: (result, None) for name, result in ready.items()})
+    results = {name: outcomes[name][0] for name in names}
+    result = {
+        "changed": any(r["changed"] for r in results.values()),
+        "started": started,
+        "tenants": results,
+        "summary": summary(results),
+        "failed_tenants": [name for name in names if results[name].get("failed")],
+        "stats": awx_stats(results),
+        "api": {"requests": sum(r["api"]["requests"] for r in results.values()),
+                "retries": sum(r["api"]["retries"] for r in results.values())},
+    }
+    if diff:
+        result["diff"] = [dict(outcomes[name][1], before_header="%s (before)" % name, after_header="%s (after)" % name)
+                          for name in names if outcomes[name][1] and results[name]["changed"]]
+    return result
