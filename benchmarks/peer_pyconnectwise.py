@@ -108,6 +108,7 @@ def main(argv=None):
         client = ConnectWiseManageAPIClient(tenant["cw_company_id"], tenant["cw_site"].split("://", 1)[-1].rstrip("/"),
                                             tenant["cw_client_id"], tenant["cw_public_key"], tenant["cw_private_key"],
                                             codebase=CODEBASE)
+        client.codebase = CODEBASE  # pyconnectwise keeps a given codebase only when it asked the API for it
         for vendor in tenant["cw_vendors"]:
             if vendor not in profiles:
                 profiles[vendor] = yaml.safe_load((PROFILES / (vendor + ".yml")).read_text(encoding="utf-8"))
