@@ -190,12 +190,26 @@ def latest(history_dir, host):
         return found[-1], json.load(stream)
 
 
+def dump(shot):
+    """A snapshot as JSON, one line per role and per API member (sorted; diff-friendly). Written by the C encoder: the
+    indented form takes Python's pure-Python one, several times slower over a fleet's thousands of settings rows."""
+    def entries(value):
+        if not isinstance(value, dict) or not value:
+            return json.dumps(value, sort_keys=True)
+        lines = ["    %s: %s" % (json.dumps(name), json.dumps(entry, sort_keys=True)) for name, entry in sorted(value.items())]
+        return "{\n" + ",\n".join(lines) + "\n  }"
+
+    lines = ["  %s: %s" % (json.dumps(key), entries(shot[key]) if key in ("roles", "api_members") else json.dumps(shot[key], sort_keys=True))
+             for key in sorted(shot)]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def store(history_dir, host, shot, taken_at):
     """Write the snapshot (0600, atomically; the tenant's folder 0700) and return its path."""
     folder = tenant_folder(history_dir, host)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     path = os.path.join(folder, taken_at.strftime(STAMP) + ".json")
-    write_atomic(path, json.dumps(shot, indent=2, sort_keys=True) + "\n", prefix=".cw-history-")
+    write_atomic(path, dump(shot), prefix=".cw-history-")
     return path
 
 
