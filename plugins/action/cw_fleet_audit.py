@@ -27,7 +27,7 @@ AUDIT_SPEC = {v.name: {k: value for k, value in v.spec().items() if k not in ("d
 AUDIT_VALIDATOR = ArgumentSpecValidator(AUDIT_SPEC)
 # Options of the play mode (no tenants): each, when given, instead of the running host's role variable.
 PLAY_OPTIONS = {"hosts": None, "concurrency": "cw_audit_concurrency", "checklist_dir": "cw_checklist_dir",
-                "history_dir": "cw_history_dir", "retention_days": "cw_history_retention_days"}
+                "history_dir": "cw_history_dir", "retention_days": "cw_history_retention_days", "history_roles": "cw_history_roles"}
 NAMES = tuple(v.name for v in VARIABLES)
 
 
@@ -59,6 +59,9 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg="concurrency and retention_days: whole numbers")
         if concurrency < 1:
             return dict(result, failed=True, msg="concurrency: at least 1 (tenants audited at once)")
+        roles = options["history_roles"] or "audited"
+        if roles not in ("audited", "all"):
+            return dict(result, failed=True, msg="history_roles: audited or all, not %r" % roles)
         if retention < 1:
             return dict(result, failed=True, msg="retention_days: at least 1 (days a snapshot is kept; keep six months of evidence or more)")
         tenants = [built[name]["tenant"] if name in built else {"name": name} for name in hosts]
@@ -79,7 +82,7 @@ class ActionModule(ActionBase):
 
         ready = {name: mask(built.get(name, {}).get("tenant", {}), value) for name, value in ready.items()}
         audited = audit_fleet(tenants, task, concurrency, options["checklist_dir"], options["history_dir"], retention,
-                              diff=bool(self._play_context.diff), ready=ready, mask=mask)
+                              diff=bool(self._play_context.diff), ready=ready, mask=mask, history_roles=roles)
         return dict(result, **audited)
 
     def _build(self, hosts, task_vars):

@@ -27,6 +27,9 @@ extends_documentation_fragment:
   - msp.connectwise.connection
   - msp.connectwise.integration
 attributes:
+  action:
+    support: full
+    description: An action plugin runs the module with O(tenants), and audits the play's hosts itself without.
   check_mode:
     support: full
     description: Always an audit; check mode changes nothing.
@@ -42,9 +45,15 @@ options:
         O(method), O(settings_writable), O(tenant_facts)) of this module, which then apply to this tenant only.
       - Each tenant's options are checked with its audit, so that a bad one fails only its tenant. Its
         O(private_key) and its members' private keys are never shown.
+      - Left out, every host of the play (C(ansible_play_batch), which C(--limit) narrows) is a tenant, built from its
+        C(msp.connectwise.integration) role variables as M(msp.connectwise.cw_tenant) builds it, after the checks of
+        that role's C(audit) entry point; a host whose variables fail them is its own failed tenant. The tenants are
+        then built and audited inside this task's action on the controller, with no module process and no task per
+        host, and O(concurrency), O(checklist_dir), O(history_dir) and O(retention_days) default to the running host's
+        C(cw_audit_concurrency), C(cw_checklist_dir), C(cw_history_dir) and C(cw_history_retention_days). Give it
+        C(run_once). This is what C(playbooks/audit.yml) does.
     type: list
     elements: dict
-    required: true
   checklist_dir:
     description:
       - Where to keep a Markdown checklist per tenant and vendor with manual steps left, C(<name>-<vendor>.md), as the
@@ -54,15 +63,25 @@ options:
   history_dir:
     description:
       - Where to keep a snapshot of each tenant whose audit succeeded, C(<history_dir>/<name>/<UTC timestamp>.json)
-        (mode 0600), as M(msp.connectwise.cw_security_review) keeps it (every role's levels, API members and their
-        roles), and report in C(history) what changed since the tenant's previous snapshot.
-      - The snapshot also holds the Table Setup list of each role whose list the audit read as an integration's member
-        holding that role (with the member's key, the only way to read it), with that member and when; every other
-        role's list is recorded as not verified.
-      - Costs the settings of the roles the audit did not read (one request each, pageSize 1000). Unset, nothing is
-        kept.
+        (mode 0600), in the form M(msp.connectwise.cw_security_review) keeps (roles, API members and their roles), and
+        report in C(history) what changed since the tenant's previous snapshot.
+      - The snapshot holds the levels of the roles the audit read (its vendors' roles), and the Table Setup list of each
+        role whose list the audit read as an integration's member holding that role (with the member's key, the only
+        way to read it), with that member and when; every other role's list is recorded as not verified.
+      - It sends no request of its own. The levels of the roles the audit did not read are recorded as not read
+        (C(levels_read) false, with the newest levels read before as C(last_levels)) and no change is claimed for them;
+        M(msp.connectwise.cw_security_review) reads and compares every role. Unset, nothing is kept.
+      - With O(history_roles=all), the levels of every role instead, at one request per role the audit did not read.
     type: path
     version_added: 1.1.0
+  history_roles:
+    description:
+      - Whose levels a snapshot of O(history_dir) holds. V(audited), the roles the audit read (no request of its own);
+        V(all), every role (one request per role the audit did not read, pageSize 1000), as the security review.
+    type: str
+    choices: [audited, all]
+    default: audited
+    version_added: 1.2.0
   retention_days:
     description: Snapshots older than this are deleted (the newest is always kept).
     type: int
@@ -79,6 +98,11 @@ notes:
 """
 
 EXAMPLES = r"""
+- name: Audit every host of the play, each built from its integration role variables, with no task per host
+  msp.connectwise.cw_fleet_audit:
+  run_once: true
+  register: fleet
+
 - name: Audit every tenant of the play in one process
   msp.connectwise.cw_fleet_audit:
     tenants: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_audit') | list }}"
@@ -160,19 +184,23 @@ from ansible_collections.msp.connectwise.plugins.module_utils.engine.fleet impor
 
 def main():
     module = AnsibleModule(argument_spec=connection_argument_spec(
-        tenants={"type": "list", "elements": "dict", "required": True},
+        tenants={"type": "list", "elements": "dict"},
         concurrency={"type": "int", "default": 20},
         checklist_dir={"type": "path"},
         history_dir={"type": "path"},
         retention_days={"type": "int", "default": history.DEFAULT_RETENTION_DAYS},
+        history_roles={"type": "str", "choices": ["audited", "all"], "default": "audited"},
         **INTEGRATION_ARGSPEC), supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
     tenants = module.params["tenants"]
+    if tenants is None:
+        module.fail_json(msg="tenants: give the tenants to audit, or leave them out in a play to audit its hosts (the "
+                             "action plugin builds them; this module process cannot)")
     check_fleet(module, tenants, "audited", module.params["integrations"] or [])
     result = audit_fleet(tenants, {name: module.params[name] for name in TASK_OPTIONS}, module.params["concurrency"],
                          module.params["checklist_dir"], module.params["history_dir"], module.params["retention_days"],
-                         diff=module._diff)
+                         diff=module._diff, history_roles=module.params["history_roles"])
     module.exit_json(**result)
 
 

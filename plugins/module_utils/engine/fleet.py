@@ -54,7 +54,7 @@ def tenant_secrets(tenants, extra_items=()):
     return found
 
 
-def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=history.DEFAULT_RETENTION_DAYS):
+def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=history.DEFAULT_RETENTION_DAYS, history_roles="audited"):
     """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
     began = utc_now()
     checked = TENANT.validate(tenant)
@@ -74,7 +74,8 @@ def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=his
     if history_dir and not result.get("failed"):
         try:
             taken = datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-            result["history"] = history.keep(client, history_dir, tenant["name"], taken, retention_days)
+            result["history"] = history.keep(client, history_dir, tenant["name"], taken, retention_days,
+                                             every_role=history_roles == "all")
         except (ConnectWiseError, ValueError, OSError) as exc:
             # The audit stands; the missing evidence is said where the run's warnings are read.
             result["warnings"].append("history_dir: no snapshot of %s was kept: %s" % (tenant["name"], exc))
@@ -94,11 +95,12 @@ def summary(results):
 
 
 def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=None,
-                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None):
+                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None, history_roles="audited"):
     """Audit ``tenants`` (each a mapping with its name; names checked unique by the caller), ``concurrency`` at a time.
     ``task``: the options every tenant takes unless it sets its own (TASK_OPTIONS). ``ready``: name -> a result already
     known for a tenant that is not audited (it failed before, e.g. while it was built); such a tenant is named in
-    ``tenants`` order too, as {"name": name}. ``mask(tenant, value)``: ``value`` (a tenant's result or diff) without
+    ``tenants`` order too, as {"name": name}. ``history_roles``: "audited" (a snapshot holds the levels of the roles
+    the audit read, no request of its own) or "all" (one request per other role). ``mask(tenant, value)``: ``value`` (a tenant's result or diff) without
     that tenant's secrets, applied as each audit ends. Returns cw_fleet_audit's result."""
     ready = ready or {}
     names = [tenant["name"] for tenant in tenants]
@@ -107,7 +109,7 @@ def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=N
     outcomes = {}
     if todo:
         with ThreadPoolExecutor(max_workers=min(concurrency, len(todo))) as pool:
-            done = pool.map(lambda tenant: audit(tenant, task, checklist_dir, history_dir, retention_days), todo)
+            done = pool.map(lambda tenant: audit(tenant, task, checklist_dir, history_dir, retention_days, history_roles), todo)
             if mask:
                 done = ((mask(tenant, outcome[0]), mask(tenant, outcome[1])) for tenant, outcome in zip(todo, done))
             outcomes = {tenant["name"]: outcome for tenant, outcome in zip(todo, done)}
