@@ -6,8 +6,10 @@ documentation)."""
 
 from __future__ import annotations
 
+import json
 import os
 
+import jinja2
 import yaml
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -17,7 +19,8 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.msp.connectwise.plugins.action.cw_tenant import PROFILES, Profiles, read_record
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
-from ansible_collections.msp.connectwise.plugins.module_utils.engine.fleet import audit_fleet, failed, tenant_secrets, utc_now
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.fleet import audit_fleet, failed, fleet_report, tenant_secrets, utc_now
+from ansible_collections.msp.connectwise.plugins.module_utils.storage.files import write_atomic
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant_model import VARIABLES, build_tenant
 
 MODULE = "msp.connectwise.cw_fleet_audit"
@@ -26,9 +29,46 @@ AUDIT_SPEC = {v.name: {k: value for k, value in v.spec().items() if k not in ("d
               for v in VARIABLES if "audit" in v.entry_points}
 AUDIT_VALIDATOR = ArgumentSpecValidator(AUDIT_SPEC)
 # Options of the play mode (no tenants): each, when given, instead of the running host's role variable.
-PLAY_OPTIONS = {"hosts": None, "concurrency": "cw_audit_concurrency", "checklist_dir": "cw_checklist_dir",
+PLAY_OPTIONS = {"hosts": None, "report_dir": None, "concurrency": "cw_audit_concurrency", "checklist_dir": "cw_checklist_dir",
                 "history_dir": "cw_history_dir", "retention_days": "cw_history_retention_days", "history_roles": "cw_history_roles"}
 NAMES = tuple(v.name for v in VARIABLES)
+TEMPLATES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "playbooks", "templates")
+
+
+def flatten(value, levels=None):
+    """Ansible's flatten filter (nulls skipped), for the report template."""
+    found = []
+    for item in value:
+        if item in (None, "None"):
+            continue
+        if isinstance(item, (list, tuple)) and (levels is None or levels > 0):
+            found.extend(flatten(item, None if levels is None else levels - 1))
+        else:
+            found.append(item)
+    return found
+
+
+def report_environment():
+    """The report templates rendered with Jinja2 itself: the same filters they use (Jinja2's, and Ansible's basename,
+    dict2items and flatten) and the template module's trim_blocks, without the work Ansible's templating does per
+    value, which a report of a thousand tenants pays many times over."""
+    # The templates escape each value themselves (| e), as under Ansible.
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), trim_blocks=True,  # nosec B701
+                                     keep_trailing_newline=True, autoescape=False)
+    environment.filters.update(basename=lambda path: os.path.basename(str(path)), flatten=flatten,
+                               dict2items=lambda mapping: [{"key": k, "value": v} for k, v in mapping.items()])
+    return environment
+
+
+def write_report(report_dir, report):
+    """audit.json and audit.html under ``report_dir`` (0644; the folder 0755); returns their paths."""
+    os.makedirs(report_dir, mode=0o755, exist_ok=True)
+    paths = {"json": os.path.join(report_dir, "audit.json"), "html": os.path.join(report_dir, "audit.html")}
+    write_atomic(paths["json"], json.dumps(report, indent=4, sort_keys=True, ensure_ascii=False) + "\n", mode=0o644,
+                 prefix=".cw-report-")
+    html = report_environment().get_template("audit.html.j2").render(cw_report=report)
+    write_atomic(paths["html"], html, mode=0o644, prefix=".cw-report-")
+    return paths
 
 
 class ActionModule(ActionBase):
@@ -83,6 +123,15 @@ class ActionModule(ActionBase):
         ready = {name: mask(built.get(name, {}).get("tenant", {}), value) for name, value in ready.items()}
         audited = audit_fleet(tenants, task, concurrency, options["checklist_dir"], options["history_dir"], retention,
                               diff=bool(self._play_context.diff), ready=ready, mask=mask, history_roles=roles)
+        if self._task.args.get("report_dir"):
+            hosts_all = task_vars.get("ansible_play_hosts_all") or hosts
+            report = fleet_report(audited, hosts_all)
+            try:
+                paths = write_report(self._task.args["report_dir"], report)
+            except (OSError, jinja2.TemplateError) as exc:
+                return dict(result, failed=True, msg="report_dir: cannot write the report to %s (%s)" % (self._task.args["report_dir"], exc))
+            audited["report"] = {"summary": report["summary"], "vendor_summary": report["vendor_summary"],
+                                 "started": report["started"], "generated": report["generated"], "paths": paths}
         return dict(result, **audited)
 
     def _build(self, hosts, task_vars):

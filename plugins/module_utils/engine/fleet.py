@@ -129,3 +129,46 @@ def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=N
         result["diff"] = [dict(outcomes[name][1], before_header="%s (before)" % name, after_header="%s (after)" % name)
                           for name in names if outcomes[name][1] and results[name]["changed"]]
     return result
+
+
+NOT_AUDITED = "not audited: the play failed on this tenant before the audit"
+
+
+def fleet_report(audited, hosts, generated=None):
+    """The machine-readable audit (what audit.json holds) of cw_fleet_audit's result ``audited``: tenant -> vendor ->
+    compliance, the member's API key (held, expiring, expired, refused or not_held, and when it expires), differences
+    and checklist; when the audit began and when each tenant was checked (UTC), the counts per status over the fleet
+    (summary) and per vendor (vendor_summary), the changes since each tenant's previous snapshot and, per tenant whose
+    snapshot was kept, that snapshot and the previous one. ``hosts``: every host of the play; one the audit did not
+    reach is an error of its own."""
+    results = dict(audited["tenants"])
+    for host in hosts:
+        results.setdefault(host, {"failed": True, "msg": NOT_AUDITED})
+    tenants, counts, by_vendor = {}, {}, {}
+    for host, result in results.items():
+        vendors = {}
+        checked_at = result.get("checked_at")
+        for item in result.get("integrations") or []:
+            compliance = item["compliance"]
+            status = compliance["status"]
+            vendors[item["vendor"]] = {
+                "title": item["title"], "status": status, "cells": compliance.get("cells", 0),
+                "key": compliance.get("key", "not_held"), "key_expiration": compliance.get("key_expiration"),
+                "checked_at": checked_at, "role": (item.get("role") or {}).get("name"), "member": item.get("member"),
+                "compliance": compliance, "differences": item.get("differences", []),
+                "tables": [p for p in item.get("pending") or [] if isinstance(p, dict) and p.get("kind") == "table"],
+                "manual_steps": item["manual_steps"], "warnings": item["warnings"],
+                "unheld_keys": item.get("unheld_keys", []), "outside": item.get("outside", [])}
+            counts[status] = counts.get(status, 0) + 1
+            vendor_counts = by_vendor.setdefault(item["vendor"], {})
+            vendor_counts[status] = vendor_counts.get(status, 0) + 1
+        if result.get("failed"):
+            vendors["_error"] = {"status": "error", "message": result.get("msg", ""), "checked_at": checked_at}
+            counts["error"] = counts.get("error", 0) + 1
+        tenants[host] = vendors
+    changes = [change for result in results.values() for change in (result.get("history") or {}).get("changes") or []
+               if change is not None]
+    snapshots = {host: {k: v for k, v in result["history"].items() if k in ("snapshot", "previous")}
+                 for host, result in results.items() if "history" in result}
+    return {"started": audited.get("started"), "generated": generated or utc_now(), "summary": counts,
+            "vendor_summary": by_vendor, "tenants": tenants, "changes": changes, "snapshots": snapshots}
