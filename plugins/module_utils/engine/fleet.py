@@ -6,7 +6,8 @@ play's hosts, built from their variables)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime, timezone
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -94,25 +95,43 @@ def summary(results):
     return counts
 
 
+def audit_some(tenants, task, concurrency, checklist_dir, history_dir, retention_days, history_roles):
+    """(result, diff) of each of ``tenants``, ``concurrency`` at a time in this process."""
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(tenants)))) as pool:
+        return list(pool.map(lambda tenant: audit(tenant, task, checklist_dir, history_dir, retention_days, history_roles), tenants))
+
+
 def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=None,
-                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None, history_roles="audited"):
+                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None, history_roles="audited",
+                processes=1):
     """Audit ``tenants`` (each a mapping with its name; names checked unique by the caller), ``concurrency`` at a time.
     ``task``: the options every tenant takes unless it sets its own (TASK_OPTIONS). ``ready``: name -> a result already
     known for a tenant that is not audited (it failed before, e.g. while it was built); such a tenant is named in
     ``tenants`` order too, as {"name": name}. ``history_roles``: "audited" (a snapshot holds the levels of the roles
     the audit read, no request of its own) or "all" (one request per other role). ``mask(tenant, value)``: ``value`` (a tenant's result or diff) without
-    that tenant's secrets, applied as each audit ends. Returns cw_fleet_audit's result."""
+    that tenant's secrets, applied as each audit ends. ``processes`` above 1: the tenants are shared among that many
+    forked processes, ``concurrency`` connections in all (the work between two answers is Python's, one core per
+    process). Returns cw_fleet_audit's result."""
     ready = ready or {}
     names = [tenant["name"] for tenant in tenants]
     todo = [tenant for tenant in tenants if tenant["name"] not in ready]
     started = utc_now()
     outcomes = {}
     if todo:
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(todo))) as pool:
-            done = pool.map(lambda tenant: audit(tenant, task, checklist_dir, history_dir, retention_days, history_roles), todo)
-            if mask:
-                done = ((mask(tenant, outcome[0]), mask(tenant, outcome[1])) for tenant, outcome in zip(todo, done))
-            outcomes = {tenant["name"]: outcome for tenant, outcome in zip(todo, done)}
+        processes = max(1, min(processes, len(todo), concurrency))
+        if processes == 1:
+            done = audit_some(todo, task, concurrency, checklist_dir, history_dir, retention_days, history_roles)
+        else:
+            shares = [todo[n::processes] for n in range(processes)]
+            each = -(-concurrency // processes)
+            with ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = list(pool.map(audit_some, shares, [task] * processes, [each] * processes, [checklist_dir] * processes,
+                                      [history_dir] * processes, [retention_days] * processes, [history_roles] * processes))
+            found = {tenant["name"]: outcome for share, part in zip(shares, parts) for tenant, outcome in zip(share, part)}
+            done = [found[tenant["name"]] for tenant in todo]
+        if mask:
+            done = [(mask(tenant, outcome[0]), mask(tenant, outcome[1])) for tenant, outcome in zip(todo, done)]
+        outcomes = {tenant["name"]: outcome for tenant, outcome in zip(todo, done)}
     outcomes.update({name: (result, None) for name, result in ready.items()})
     results = {name: outcomes[name][0] for name in names}
     result = {
