@@ -6,11 +6,15 @@
     .venv/bin/python benchmarks/run.py --quick       # smoke run: 3 tenants, forks 3, under a minute
     .venv/bin/python benchmarks/run.py --collection /tmp/before --forks 10 --repeat 3 --no-plain --no-per-tenant
                                                      # another checkout of the collection (e.g. a git worktree)
+    .venv/bin/python benchmarks/run.py --scaling-only --scaling 10,100,300,1000
+                                                     # the scaling table: audit.yml and the peer script per fleet size
 
-Starts `python -m simulator --tenants N+2 --latency-ms MS` on loopback, prepares the tenants without timing it
-(latency off: the fleet is onboarded with playbooks/onboard.yml and every checklist applied with simulator.admin, so
-the fleet is compliant; tenants N+1 and N+2 are left fresh and made settings-writable; playbooks/doctor.yml, the
-documented first step, records the facts of the fleet and of tenant N+1), then runs and measures, side by side:
+Starts `python -m simulator --tenants N+2 --latency-ms MS` on loopback (N: the fleet, or the largest --scaling size),
+prepares the tenants without timing it (latency off: the first tenant is onboarded with playbooks/onboard.yml and
+every checklist applied with simulator.admin, playbooks/doctor.yml, the documented first step, records its facts and
+those of tenant N+1, and the simulator makes every other fleet tenant a copy of it (POST /__sim__/tenants/{company}/
+copies; its key files and doctor record copied too), so the fleet is compliant; tenants N+1 and N+2 are left fresh
+and made settings-writable), then runs and measures, side by side:
 
   (a)  playbooks/onboard_topleft.yml on fresh writable tenant N+1, then (a') the same again (converged re-run);
        (a0) the same onboarding on tenant N+2, which doctor.yml has not seen
@@ -21,10 +25,14 @@ documented first step, records the facts of the fleet and of tenant N+1), then r
   (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
        (the design (c) replaced), at the best fork count of (c)
   (r)  playbooks/review.yml over the same fleet: every role's settings (one read each) and every API member, GET only
+  (p)  benchmarks/peer_pyconnectwise.py: the script an MSP engineer writes instead, pyconnectwise and a pool of 20
+       threads, the same checks as (d), over the same fleet
+  (s), (sp)  with --scaling: audit.yml and the peer script over the first N tenants, per size: the scaling table
 
 For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
 (callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
-single process; plus the sampled peak PSS of the whole ansible-playbook process tree), and the ratio to (d).
+single process; plus the sampled peak PSS of the whole ansible-playbook process tree), and the ratios to (d) and
+to the peer script (p).
 Three design figures besides: the lines of the roles (roles/, the vendor profiles excepted), the tasks audit.yml runs
 per host in (c) (run_once tasks apart) and the fleet audit's wall time (the best (c)).
 Prints a Markdown table and writes every figure to a JSON file. Every child stops by itself (bounded timeouts).
