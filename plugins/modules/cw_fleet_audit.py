@@ -11,9 +11,10 @@ short_description: Audit the vendor integrations of many tenants in one process
 version_added: 1.0.0
 description:
   - Audits each tenant exactly as M(msp.connectwise.cw_integration) does in check mode (the same reads, the same result
-    per tenant), several tenants at a time, in one module process on the controller. This is what makes an audit of
-    hundreds of tenants take seconds rather than minutes; C(playbooks/audit.yml) uses it through the
-    C(msp.connectwise.integration) role's C(audit) entry point.
+    per tenant), several tenants at a time, in one process on the controller (several past a hundred tenants). This is
+    what makes an audit of a thousand tenants take about a minute rather than an hour; C(playbooks/audit.yml) runs it
+    once for the play, without O(tenants) (below), and the C(msp.connectwise.integration) role's C(audit) entry point
+    with the tenants its hosts built.
   - Read-only whatever the play's mode. Nothing is written to any tenant, and no tenant is probed with a write.
   - One tenant's failure (wrong keys, an unreachable site, a bad vendor profile) is that tenant's result, with the same
     message M(msp.connectwise.cw_integration) would give. The other tenants are still audited, and the task itself fails
