@@ -161,6 +161,14 @@ failed_tenants:
   type: list
   elements: str
   sample: [globex]
+changed_tenants:
+  description: Names of the tenants that differ from what their vendors need (drift, missing, steps to do), whose
+    audit did not fail.
+  returned: always
+  type: list
+  elements: str
+  sample: [acme]
+  version_added: 1.1.0
 stats:
   description: The AWX artifacts of the audit (what the role gives C(set_stats)), as RV(msp.connectwise.cw_integration#module:stats)
     of M(msp.connectwise.cw_integration), for every tenant whose audit did not fail.

@@ -140,6 +140,8 @@ def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=N
         "tenants": results,
         "summary": summary(results),
         "failed_tenants": [name for name in names if results[name].get("failed")],
+        # Check mode's promise per host: a tenant that differs shows as changed on its own host (the play's next task).
+        "changed_tenants": [name for name in names if results[name]["changed"] and not results[name].get("failed")],
         "stats": awx_stats(results),
         "api": {"requests": sum(r["api"]["requests"] for r in results.values()),
                 "retries": sum(r["api"]["retries"] for r in results.values())},
