@@ -6,11 +6,15 @@
     .venv/bin/python benchmarks/run.py --quick       # smoke run: 3 tenants, forks 3, under a minute
     .venv/bin/python benchmarks/run.py --collection /tmp/before --forks 10 --repeat 3 --no-plain --no-per-tenant
                                                      # another checkout of the collection (e.g. a git worktree)
+    .venv/bin/python benchmarks/run.py --scaling-only --scaling 10,100,300,1000
+                                                     # the scaling table: audit.yml and the peer script per fleet size
 
-Starts `python -m simulator --tenants N+2 --latency-ms MS` on loopback, prepares the tenants without timing it
-(latency off: the fleet is onboarded with playbooks/onboard.yml and every checklist applied with simulator.admin, so
-the fleet is compliant; tenants N+1 and N+2 are left fresh and made settings-writable; playbooks/doctor.yml, the
-documented first step, records the facts of the fleet and of tenant N+1), then runs and measures, side by side:
+Starts `python -m simulator --tenants N+2 --latency-ms MS` on loopback (N: the fleet, or the largest --scaling size),
+prepares the tenants without timing it (latency off: the first tenant is onboarded with playbooks/onboard.yml and
+every checklist applied with simulator.admin, playbooks/doctor.yml, the documented first step, records its facts and
+those of tenant N+1, and the simulator makes every other fleet tenant a copy of it (POST /__sim__/tenants/{company}/
+copies; its key files and doctor record copied too), so the fleet is compliant; tenants N+1 and N+2 are left fresh
+and made settings-writable), then runs and measures, side by side:
 
   (a)  playbooks/onboard_topleft.yml on fresh writable tenant N+1, then (a') the same again (converged re-run);
        (a0) the same onboarding on tenant N+2, which doctor.yml has not seen
@@ -21,10 +25,14 @@ documented first step, records the facts of the fleet and of tenant N+1), then r
   (e)  playbooks/onboard.yml --check over the same fleet: the same audit with one cw_integration process per tenant
        (the design (c) replaced), at the best fork count of (c)
   (r)  playbooks/review.yml over the same fleet: every role's settings (one read each) and every API member, GET only
+  (p)  benchmarks/peer_pyconnectwise.py: the script an MSP engineer writes instead, pyconnectwise and a pool of 20
+       threads, the same checks as (d), over the same fleet
+  (s), (sp)  with --scaling: audit.yml and the peer script over the first N tenants, per size: the scaling table
 
 For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
 (callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
-single process; plus the sampled peak PSS of the whole ansible-playbook process tree), and the ratio to (d).
+single process; plus the sampled peak PSS of the whole ansible-playbook process tree), and the ratios to (d) and
+to the peer script (p).
 Three design figures besides: the lines of the roles (roles/, the vendor profiles excepted), the tasks audit.yml runs
 per host in (c) (run_once tasks apart) and the fleet audit's wall time (the best (c)).
 Prints a Markdown table and writes every figure to a JSON file. Every child stops by itself (bounded timeouts).
@@ -62,11 +70,17 @@ DRIFT_VENDOR = "hudu"  # in no tenant: (f) finds its role missing everywhere
 CLIENT_ID = "00000000-0000-4000-8000-000000000001"
 COMPANY = "msptest"
 SAMPLE_EVERY_S = 0.5
+PEER_WORKERS = 20
 
 # The performance targets (docs/performance.md, "The targets").
 AUDIT_MAX_REQUESTS_PER_PAIR = 4
+FLEET_MAX_REQUESTS_PER_PAIR = 2.6
 ONBOARD_BASE_REQUESTS = 6
-FLEET_TENANTS, FLEET_LATENCY_MS, FLEET_MAX_WALL_S, FLEET_MIN_SPEEDUP = 100, 50, 60.0, 3.0
+FLEET_TENANTS, FLEET_LATENCY_MS, FLEET_MAX_WALL_S, FLEET_MIN_SPEEDUP = 100, 50, 10.0, 3.0
+# A thousand tenants: wall time and the whole ansible-playbook process tree's memory; the peer script's ratio.
+LARGE_TENANTS, LARGE_MAX_WALL_S, LARGE_MAX_PSS_MB = 1000, 60.0, 1024
+PEER_MAX_RATIO = 1.5
+MAX_TENANTS = 1000
 
 
 class BenchmarkError(RuntimeError):
@@ -209,9 +223,10 @@ class Bench:
         self.work = work
         self.ansible_playbook = str(Path(sys.executable).with_name("ansible-playbook"))
         self.out = work / "cw-output"
-        self.companies = ["%s%03d" % (COMPANY, n) for n in range(1, args.tenants + 1)]
-        self.fresh = "%s%03d" % (COMPANY, args.tenants + 1)
-        self.unseen = "%s%03d" % (COMPANY, args.tenants + 2)
+        self.pool = ["%s%03d" % (COMPANY, n) for n in range(1, args.pool + 1)]
+        self.companies = self.pool[:args.tenants]
+        self.fresh = "%s%03d" % (COMPANY, args.pool + 1)
+        self.unseen = "%s%03d" % (COMPANY, args.pool + 2)
         self.books = args.collection / "playbooks"
         self.results = []
         self.notes = []
@@ -230,6 +245,7 @@ class Bench:
         self.inventory_fresh = self._inventory("fresh", [self.fresh], [ONBOARD_VENDOR])
         self.inventory_unseen = self._inventory("unseen", [self.unseen], [ONBOARD_VENDOR])
         self.inventory_one = self._inventory("one", self.companies[:1], [ONBOARD_VENDOR])
+        self.inventory_seed = self._inventory("seed", self.companies[:1], FLEET_VENDORS)
 
     def _inventory(self, name, companies, vendors):
         hosts = {c: {"cw_company_id": c, "cw_public_key": "%s-public" % c, "cw_private_key": "%s-private" % c} for c in companies}
@@ -242,9 +258,15 @@ class Bench:
 
     def playbook(self, label, book, inventory, *extra, forks=None, env=None):
         """Run one playbook, measured; returns the measurements with the simulator's log of it."""
+        command = [self.ansible_playbook, "-i", str(inventory), str(book)] + (["-f", str(forks)] if forks else []) + list(extra)
+        shown = next((Path(book).relative_to(root) for root in (self.args.collection, REPO) if Path(book).is_relative_to(root)), book)
+        options = (" -f %d" % forks if forks else "") + "".join(" " + e for e in extra)
+        return self.measure(label, command, "ansible-playbook -i %s %s%s" % (inventory.name, shown, options), env=env)
+
+    def measure(self, label, command, shown, env=None):
+        """Run one command, measured; returns the measurements with the simulator's log of it."""
         counts = self.work / ("count-%s.json" % label)
         log = self.work / ("log-%s.txt" % label)
-        command = [self.ansible_playbook, "-i", str(inventory), str(book)] + (["-f", str(forks)] if forks else []) + list(extra)
         env = dict(env or self.env, CW_BENCH_COUNT=str(counts))
         self.sim.clear_requests()
         sim_cpu, busy, load, own = _cpu_s(self.sim.process.pid), _machine_busy_s(), os.getloadavg()[0], _own_cpu_s()
@@ -257,9 +279,7 @@ class Bench:
         measured["loadavg_before"] = round(load, 2)
         requests = self.sim.requests()
         measured["log"] = str(log)
-        shown = next((Path(book).relative_to(root) for root in (self.args.collection, REPO) if Path(book).is_relative_to(root)), book)
-        options = (" -f %d" % forks if forks else "") + "".join(" " + e for e in extra)
-        measured["command"] = "ansible-playbook -i %s %s%s" % (inventory.name, shown, options)
+        measured["command"] = shown
         measured["requests"] = len(requests)
         measured["requests_by_method"] = {}
         for entry in requests:
@@ -284,35 +304,44 @@ class Bench:
         self.sim.set_faults(latency_ms=0)
         self.sim.set_settings_writable(True, company=self.fresh)
         self.sim.set_settings_writable(True, company=self.unseen)
-        # The fleet accepts level writes while it is onboarded (fewer checklists to write and apply: only Table Setup
-        # is left to the administrator), then refuses them again like ConnectWise's published API.
-        for company in self.companies:
-            self.sim.set_settings_writable(True, company=company)
-        say("preparing: onboarding %d tenants x %d vendors (latency off, not timed)" % (len(self.companies), len(FLEET_VENDORS)))
-        onboard = self.playbook("prepare-onboard", self.books / "onboard.yml", self.inventory_fleet,
-                                "-e", "cw_fail_on_pending=false", forks=max(self.args.forks))
+        # The first fleet tenant accepts level writes while it is onboarded (fewer checklists to write and apply: only
+        # Table Setup is left to the administrator), then refuses them again like ConnectWise's published API. Every
+        # other fleet tenant is then made a copy of it by the simulator (its own name and admin key; the same roles,
+        # members and member keys): one onboarding whatever the fleet's size.
+        seed = self.companies[0]
+        self.sim.set_settings_writable(True, company=seed)
+        say("preparing: onboarding %s x %d vendors (latency off, not timed)" % (seed, len(FLEET_VENDORS)))
+        onboard = self.playbook("prepare-onboard", self.books / "onboard.yml", self.inventory_seed,
+                                "-e", "cw_fail_on_pending=false")
         if onboard["rc"] != 0:
             raise BenchmarkError("preparation: onboard.yml failed (rc %d); see %s" % (onboard["rc"], onboard["log"]))
         say("preparing: applying the checklists with simulator.admin (the administrator's clicks)")
         checklists = self.out / "checklists"
         control = SnapshotControl(self.sim.url)
         applied = 0
-        for company in self.companies:
-            for path in sorted(checklists.glob("%s-*.md" % company)):
-                steps = admin.parse(path.read_text(encoding="utf-8"))
-                admin.apply(control, company, steps, str(self.work / "ui-keys"))
-                applied += 1
+        for path in sorted(checklists.glob("%s-*.md" % seed)):
+            steps = admin.parse(path.read_text(encoding="utf-8"))
+            admin.apply(control, seed, steps, str(self.work / "ui-keys"))
+            applied += 1
         if not applied:
             raise BenchmarkError("preparation: no checklist to apply (the fleet vendors' Table Setup lists); see %s" % onboard["log"])
         # Applied: what the next onboarding run would remove anyway; every timed audit starts from the same files.
         shutil.rmtree(checklists, ignore_errors=True)
-        for company in self.companies:
-            self.sim.set_settings_writable(False, company=company)
-        say("preparing: playbooks/doctor.yml records the facts of the fleet and of tenant %s (the documented first step)" % self.fresh)
-        for label, inventory in (("prepare-doctor-fleet", self.inventory_fleet), ("prepare-doctor-fresh", self.inventory_fresh)):
-            doctor = self.playbook(label, self.books / "doctor.yml", inventory, forks=max(self.args.forks))
+        self.sim.set_settings_writable(False, company=seed)
+        say("preparing: playbooks/doctor.yml records the facts of %s and of tenant %s (the documented first step)" % (seed, self.fresh))
+        for label, inventory in (("prepare-doctor-fleet", self.inventory_seed), ("prepare-doctor-fresh", self.inventory_fresh)):
+            doctor = self.playbook(label, self.books / "doctor.yml", inventory)
             if doctor["rc"] != 0:
                 raise BenchmarkError("preparation: doctor.yml failed (rc %d); see %s" % (doctor["rc"], doctor["log"]))
+        say("preparing: %d tenants made copies of %s, with its key files and doctor record" % (len(self.pool) - 1, seed))
+        self.sim.copy_tenant(self.pool[1:], company=seed)
+        for folder in ("credentials", "tenants"):
+            for path in sorted((self.out / folder).glob(seed + "[-.]*")):
+                text = path.read_text(encoding="utf-8")
+                for company in self.pool[1:]:
+                    target = path.with_name(company + path.name[len(seed):])
+                    target.write_text(text.replace(seed, company), encoding="utf-8")
+                    target.chmod(path.stat().st_mode & 0o777)
         self.sim.set_faults(latency_ms=self.args.latency_ms)
         elapsed = time.monotonic() - started
         say("prepared in %.0f s" % elapsed)
@@ -362,6 +391,29 @@ class Bench:
         measured = self.playbook("d-plain-f%d" % forks, HERE / "plain_audit.yml", self.inventory_fleet, forks=forks)
         self.scenario("d", "fleet audit with ansible.builtin.uri only (plain_audit.yml)", measured, pairs, len(self.companies),
                       len(FLEET_VENDORS), forks=forks, verdicts=self._summary("plain-audit.json"))
+
+    def peer(self, companies=None, key="p"):
+        """(p): benchmarks/peer_pyconnectwise.py over the same fleet, the same checks as (d), 20 threads."""
+        companies = companies or self.companies
+        inventory = self.inventory_fleet if companies == self.companies else self._inventory("fleet-%d" % len(companies), companies, FLEET_VENDORS)
+        report = self.out / "reports" / "peer-audit.json"
+        command = [sys.executable, str(HERE / "peer_pyconnectwise.py"), str(inventory), str(report), "--workers", str(PEER_WORKERS)]
+        measured = self.measure("%s-peer-%d" % (key, len(companies)), command,
+                                "python benchmarks/peer_pyconnectwise.py %s --workers %d" % (inventory.name, PEER_WORKERS))
+        pairs = len(companies) * len(FLEET_VENDORS)
+        return self.scenario(key, "Python script on pyconnectwise, %d threads (peer_pyconnectwise.py)" % PEER_WORKERS, measured,
+                             pairs, len(companies), len(FLEET_VENDORS), verdicts=self._summary("peer-audit.json"))
+
+    def scaled(self, size, forks):
+        """(s): the fleet audit and the peer script over the first ``size`` tenants of the fleet."""
+        companies = self.pool[:size]
+        inventory = self._inventory("fleet-%d" % size, companies, FLEET_VENDORS)
+        pairs = size * len(FLEET_VENDORS)
+        measured = self.playbook("s-fleet-%d" % size, self.books / "audit.yml", inventory, forks=forks)
+        audit = self.scenario("s", "fleet audit.yml, %d tenants x %d vendors" % (size, len(FLEET_VENDORS)), measured, pairs, size,
+                              len(FLEET_VENDORS), forks=forks, verdicts=self._summary("audit.json"))
+        peer = self.peer(companies, key="sp") if self.args.peer else None
+        return audit, peer
 
     def drifted(self, forks):
         """(f): the fleet audit when every tenant lacks a vendor: a checklist per tenant is written."""
@@ -471,16 +523,22 @@ def best(rows, key):
     return min(candidates, key=lambda r: r["wall_s"]) if candidates else None
 
 
+def peer_of(rows, row):
+    """The peer script's row to compare ``row`` with: the one of the same fleet size."""
+    key = "sp" if row["key"] == "s" else "p"
+    return next((r for r in rows if r["key"] == key and r["tenants"] == row["tenants"] and r["rc"] == 0), None)
+
+
 def targets(args, rows):
     """Each performance target: the measured figure, the limit and whether it is met."""
     found = []
     c_best, d_best = best(rows, "c"), best(rows, "d")
     for row in rows:
         if row["key"] in ("b", "b0", "c"):
-            found.append({"target": "audit <= %d requests per tenant x vendor (%s%s)" % (
-                AUDIT_MAX_REQUESTS_PER_PAIR, row["key"], ", forks %d" % row["forks"] if row["forks"] else ""),
-                "measured": row["requests_per_pair"], "limit": AUDIT_MAX_REQUESTS_PER_PAIR,
-                "met": row["requests_per_pair"] <= AUDIT_MAX_REQUESTS_PER_PAIR})
+            limit = FLEET_MAX_REQUESTS_PER_PAIR if row["key"] == "c" else AUDIT_MAX_REQUESTS_PER_PAIR
+            found.append({"target": "audit <= %s requests per tenant x vendor (%s%s)" % (
+                limit, row["key"], ", forks %d" % row["forks"] if row["forks"] else ""),
+                "measured": row["requests_per_pair"], "limit": limit, "met": row["requests_per_pair"] <= limit})
     for onboard in (r for r in rows if r["key"] in ("a", "a0")):
         limit = ONBOARD_BASE_REQUESTS + onboard["settings_patches"]
         found.append({"target": "onboarding <= %d + differing rows (%s: %d rows differed and were written)"
@@ -491,11 +549,54 @@ def targets(args, rows):
         found.append({"target": "fleet audit of %d x 5 at %d ms <= %.0f s on 2 cores (best of forks)%s" % (
             FLEET_TENANTS, FLEET_LATENCY_MS, FLEET_MAX_WALL_S, "" if scale else " [not this run's size: indicative only]"),
             "measured": c_best["wall_s"], "limit": FLEET_MAX_WALL_S, "met": c_best["wall_s"] <= FLEET_MAX_WALL_S if scale else None})
+        peer = peer_of(rows, c_best)
+        if peer:
+            ratio = c_best["wall_s"] / peer["wall_s"]
+            found.append({"target": "fleet audit (c) within %.1fx the peer script's time (p), same fleet" % PEER_MAX_RATIO,
+                          "measured": round(ratio, 2), "limit": PEER_MAX_RATIO, "met": ratio <= PEER_MAX_RATIO})
+    for row in rows:
+        if row["key"] == "s" and row["tenants"] == LARGE_TENANTS:
+            found.append({"target": "fleet audit of %d x 5 at %d ms <= %.0f s on 2 cores" % (LARGE_TENANTS, args.latency_ms, LARGE_MAX_WALL_S),
+                          "measured": row["wall_s"], "limit": LARGE_MAX_WALL_S, "met": row["wall_s"] <= LARGE_MAX_WALL_S})
+            found.append({"target": "fleet audit of %d x 5: ansible-playbook process tree <= %d MB PSS" % (LARGE_TENANTS, LARGE_MAX_PSS_MB),
+                          "measured": row["peak_tree_pss_mb"], "limit": LARGE_MAX_PSS_MB, "met": row["peak_tree_pss_mb"] <= LARGE_MAX_PSS_MB})
+            found.append({"target": "audit <= %s requests per tenant x vendor (s, %d tenants)" % (FLEET_MAX_REQUESTS_PER_PAIR, LARGE_TENANTS),
+                          "measured": row["requests_per_pair"], "limit": FLEET_MAX_REQUESTS_PER_PAIR,
+                          "met": row["requests_per_pair"] <= FLEET_MAX_REQUESTS_PER_PAIR})
     if c_best and d_best:
         speedup = d_best["wall_s"] / c_best["wall_s"]
         found.append({"target": "fleet audit >= %.0fx faster than (d) (best vs best)" % FLEET_MIN_SPEEDUP,
                       "measured": round(speedup, 2), "limit": FLEET_MIN_SPEEDUP, "met": speedup >= FLEET_MIN_SPEEDUP})
     return found
+
+
+def scaling_markdown(rows):
+    """The cost of one more tenant: (s) and its peer row per fleet size, and the change from the size before."""
+    sizes = [r for r in rows if r["key"] == "s"]
+    if not sizes:
+        return ""
+    lines = ["", "Scaling: audit.yml (s) and the peer script (sp) over the first N tenants of the same fleet, 5 vendors each:", "",
+             "| tenants | audit.yml wall s | requests (per pair) | CPU s: controller / simulator | peak MB: largest RSS / tree PSS"
+             " | peer wall s | peer CPU s | audit.yml / peer | per extra tenant: wall ms, controller CPU ms, tree PSS KB | verdicts |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    previous = None
+    for row in sorted(sizes, key=lambda r: r["tenants"]):
+        peer = peer_of(rows, row)
+        marginal = ""
+        if previous:
+            extra = row["tenants"] - previous["tenants"]
+            marginal = "%.0f, %.0f, %.0f" % (
+                1000 * (row["wall_s"] - previous["wall_s"]) / extra,
+                1000 * ((row["cpu_user_s"] + row["cpu_sys_s"]) - (previous["cpu_user_s"] + previous["cpu_sys_s"])) / extra,
+                1024 * (row["peak_tree_pss_mb"] - previous["peak_tree_pss_mb"]) / extra)
+        verdicts = ", ".join("%s %d" % item for item in sorted((row.get("verdicts") or {}).items()))
+        lines.append("| %d | %.1f | %d (%.2f) | %.1f / %.1f | %.0f / %.0f | %s | %s | %s | %s | %s |" % (
+            row["tenants"], row["wall_s"], row["requests"], row["requests_per_pair"], row["cpu_user_s"] + row["cpu_sys_s"],
+            row["simulator_cpu_s"], row["max_rss_mb"], row["peak_tree_pss_mb"],
+            "%.1f" % peer["wall_s"] if peer else "n/a", "%.1f" % (peer["cpu_user_s"] + peer["cpu_sys_s"]) if peer else "n/a",
+            "%.2fx" % (row["wall_s"] / peer["wall_s"]) if peer else "n/a", marginal or "(first size)", verdicts))
+        previous = row
+    return "\n".join(lines) + "\n"
 
 
 def markdown(rows, found, machine, args, notes=()):
@@ -504,24 +605,28 @@ def markdown(rows, found, machine, args, notes=()):
         machine["platform"], machine["cpus"], machine["python"], machine["ansible_core"], args.tenants, args.latency_ms), "",
         "| scenario | forks | tenants x vendors | API requests | requests / (tenant x vendor) | tasks run (module invocations)"
         " | wall s | CPU s: controller / simulator / other jobs | peak MB: largest process RSS / process tree PSS | vs (d)"
-        " | verdicts | rc |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        " | vs (p) peer script | verdicts | rc |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         versus = ""
-        if d_best and row["key"] in ("c", "d", "e", "f"):
+        if d_best and row["key"] in ("c", "d", "e", "f", "p"):
             if row is d_best:
                 versus = "1.00 (the baseline)"
             elif row["key"] == "d":
                 versus = "%.2fx the baseline's speed" % (d_best["wall_s"] / row["wall_s"])
             else:
                 versus = "%.2fx faster" % (d_best["wall_s"] / row["wall_s"])
-        elif d_best:
+        elif d_best and row["key"] not in ("s", "sp"):
             versus = "%.2fx the requests per pair" % (row["requests_per_pair"] / d_best["requests_per_pair"])
+        peer = peer_of(rows, row) if row["key"] in ("c", "d", "e", "f", "s") else None
+        if row["key"] in ("p", "sp"):
+            peer = row
+        versus_peer = "%.2fx its time" % (row["wall_s"] / peer["wall_s"]) if peer else ""
         verdicts = ", ".join("%s %d" % item for item in sorted((row.get("verdicts") or {}).items()))
-        lines.append("| (%s) %s | %s | %d x %d | %d | %.2f | %s (%s) | %.1f | %.1f / %.1f / %.1f | %.0f / %.0f | %s | %s | %d |" % (
+        lines.append("| (%s) %s | %s | %d x %d | %d | %.2f | %s (%s) | %.1f | %.1f / %.1f / %.1f | %.0f / %.0f | %s | %s | %s | %d |" % (
             row["key"], row["title"], row["forks"] or 1, row["tenants"], row["vendors"], row["requests"], row["requests_per_pair"],
             row.get("executed", "?"), row.get("module_invocations", "?"), row["wall_s"], row["cpu_user_s"] + row["cpu_sys_s"],
-            row["simulator_cpu_s"], row["other_cpu_s"], row["max_rss_mb"], row["peak_tree_pss_mb"], versus, verdicts, row["rc"]))
+            row["simulator_cpu_s"], row["other_cpu_s"], row["max_rss_mb"], row["peak_tree_pss_mb"], versus, versus_peer, verdicts, row["rc"]))
     lines += ["", "| target | measured | limit | met |", "|---|---|---|---|"]
     for item in found:
         met = {True: "yes", False: "**no**", None: "n/a"}[item["met"]]
@@ -539,7 +644,7 @@ def markdown(rows, found, machine, args, notes=()):
                            % (100.0 * others / timed, others, timed,
                               ": the wall times are inflated by that contention" if others > 0.1 * timed else "")] if timed else list(notes)
     for row in rows:
-        if row["key"] in ("c", "d", "e") and set(row.get("verdicts") or {}) != {"compliant"}:
+        if row["key"] in ("c", "d", "e", "p", "s", "sp") and set(row.get("verdicts") or {}) != {"compliant"}:
             notes.append("(%s) forks %s did not find every tenant x vendor compliant: %s" % (row["key"], row["forks"], row.get("verdicts")))
     if notes:
         lines += [""] + ["Note: %s." % note.rstrip(".") for note in notes]
@@ -575,6 +680,12 @@ def parse_args(argv=None):
                         help="run (c) this many times per fork count; the best run counts (default 1)")
     parser.add_argument("--no-review", dest="review", action="store_false", help="skip (r), the security review of the fleet")
     parser.add_argument("--no-plain", dest="plain", action="store_false", help="skip (d), the uri-only audit (most of the run's time)")
+    parser.add_argument("--no-peer", dest="peer", action="store_false",
+                        help="skip (p), the Python script on pyconnectwise with a thread pool (and its scaling rows)")
+    parser.add_argument("--scaling", default="",
+                        help="fleet sizes for the scaling table, comma-separated (e.g. 10,100,300,1000): audit.yml and the peer "
+                             "script over the first N tenants; the simulator then holds the largest size")
+    parser.add_argument("--scaling-only", action="store_true", help="with --scaling: only the scaling rows (no (a)..(r))")
     parser.add_argument("--collection", default=str(REPO),
                         help="the checkout of the collection whose playbooks and roles are measured (default: this one)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (inventories, logs, cw-output) and print its path")
@@ -585,11 +696,18 @@ def parse_args(argv=None):
     args.plain_forks = sorted({int(f) for f in str(args.plain_forks).split(",") if f.strip()}) if args.plain_forks else args.forks
     if not args.plain:
         args.plain_forks = []
+    args.scaling = sorted({int(n) for n in str(args.scaling).split(",") if n.strip()})
+    if args.scaling_only and args.scaling:
+        args.tenants = min(args.scaling)
+    # Every tenant the simulator holds for the fleet: the fleet of the scenarios, and the largest scaling size.
+    args.pool = max([args.tenants] + args.scaling)
     args.collection = Path(args.collection).resolve()
     if not (args.collection / "playbooks" / "audit.yml").is_file():
         parser.error("--collection %s: no playbooks/audit.yml there" % args.collection)
-    if args.tenants < 1 or args.tenants > 998 or not args.forks or min(args.forks + args.plain_forks) < 1 or args.repeat < 1:
-        parser.error("--tenants must be 1..998, every fork count and --repeat at least 1")
+    if args.tenants < 1 or args.pool > MAX_TENANTS or not args.forks or min(args.forks + args.plain_forks) < 1 or args.repeat < 1:
+        parser.error("--tenants and every --scaling size must be 1..%d, every fork count and --repeat at least 1" % MAX_TENANTS)
+    if args.scaling and min(args.scaling) < 1:
+        parser.error("--scaling: sizes of at least 1")
     return args
 
 
@@ -609,25 +727,30 @@ def main(argv=None):
     machine = machine_info()
     work = Path(tempfile.mkdtemp(prefix="cw-bench-"))
     started = time.monotonic()
-    say("simulator: %d tenants + 2 fresh, latency %d ms; work folder %s" % (args.tenants, args.latency_ms, work))
-    sim = SimulatorProcess("--tenants", args.tenants + 2, "--latency-ms", args.latency_ms, "--host", "127.0.0.1")
+    say("simulator: %d tenants + 2 fresh, latency %d ms; work folder %s" % (args.pool, args.latency_ms, work))
+    sim = SimulatorProcess("--tenants", args.pool + 2, "--latency-ms", args.latency_ms, "--host", "127.0.0.1")
     try:
         bench = Bench(args, sim, work)
         preparation = bench.prepare()
-        bench.onboarding()
-        bench.single_audit()
-        for forks in sorted(set(args.forks) | set(args.plain_forks)):
-            if forks in args.forks:
-                for _round in range(args.repeat):
-                    bench.fleet(forks)
-            if forks in args.plain_forks:
-                bench.plain(forks)
-        chosen = best(bench.results, "c")["forks"] if best(bench.results, "c") else min(args.forks)
-        bench.drifted(chosen)
-        if args.per_tenant:
-            bench.per_tenant(chosen)
-        if args.review:
-            bench.review(chosen)
+        if not args.scaling_only:
+            bench.onboarding()
+            bench.single_audit()
+            for forks in sorted(set(args.forks) | set(args.plain_forks)):
+                if forks in args.forks:
+                    for _round in range(args.repeat):
+                        bench.fleet(forks)
+                if forks in args.plain_forks:
+                    bench.plain(forks)
+            if args.peer:
+                bench.peer()
+            chosen = best(bench.results, "c")["forks"] if best(bench.results, "c") else min(args.forks)
+            bench.drifted(chosen)
+            if args.per_tenant:
+                bench.per_tenant(chosen)
+            if args.review:
+                bench.review(chosen)
+        for size in args.scaling:
+            bench.scaled(size, min(args.forks))
     finally:
         sim.stop()
         if args.keep:
@@ -636,11 +759,11 @@ def main(argv=None):
             shutil.rmtree(work, ignore_errors=True)
     found = targets(args, bench.results)
     figures = design(args, bench.results)
-    report = markdown(bench.results, found, machine, args, bench.notes) + design_markdown(figures)
+    report = markdown(bench.results, found, machine, args, bench.notes) + scaling_markdown(bench.results) + design_markdown(figures)
     sys.stdout.write(report)
     document = {"complete": True, "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                 "machine": machine, "tenants": args.tenants, "vendors": FLEET_VENDORS, "latency_ms": args.latency_ms,
-                "forks": args.forks, "plain_forks": args.plain_forks, "total_wall_s": round(time.monotonic() - started, 1),
+                "forks": args.forks, "plain_forks": args.plain_forks, "scaling": args.scaling, "total_wall_s": round(time.monotonic() - started, 1),
                 "preparation": preparation, "scenarios": bench.results, "targets": found, "design": figures, "markdown": report}
     Path(args.json).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     say("every figure: %s (total %.0f s)" % (args.json, document["total_wall_s"]))

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 from . import roles
 from .context import Response
-from .tenant import ADMIN_IDENTIFIER, ITEM_FORMS, Tenant, answer_key
+from .tenant import ADMIN_IDENTIFIER, ADMIN_KEY, ITEM_FORMS, Tenant, answer_key
 
 PREFIX = "/__sim__/"
 _UI_ACTOR = "admin-ui"
@@ -98,6 +98,8 @@ def _tenants(sim, method, rest, body):
     action = [s.lower() for s in rest[1:]]
     if not action and method == "PATCH":
         return _patch_tenant(sim, tenant, body)
+    if action == ["copies"] and method == "POST":
+        return _copy_tenant(sim, tenant, body)
     if action == ["answers"] and method in ("PUT", "DELETE"):
         return _fixed_answer(sim, tenant, method, body)
     if len(action) == 3 and action[0] == "roles" and action[2] == "settings" and method == "PUT":
@@ -158,6 +160,27 @@ def _create_tenant(sim, body):
     sim.save()
     return Response(201, {"company": company, "public_key": public_key, "private_key": private_key,
                           "settings_writable": tenant.settings_writable, "admin_member": ADMIN_IDENTIFIER})
+
+
+def _copy_tenant(sim, source, body):
+    """POST {"companies": [...]}: each company becomes a copy of this tenant (roles, members, keys, lookups), created or
+    replaced, with its own name and its own admin key <company>-public / <company>-private instead of the source's;
+    every other key pair stays the same. A fleet of a thousand tenants in one state, without onboarding each."""
+    companies = body.get("companies") if isinstance(body, dict) else None
+    if not isinstance(companies, list) or not all(isinstance(c, str) and _COMPANY.match(c) for c in companies):
+        raise ValueError('body must be {"companies": ["<company>", ...]} (letters, digits, \'_\', \'-\', \'.\')')
+    admin = next((m for m in source.data["members"] if m.get("identifier") == ADMIN_IDENTIFIER), None)
+    seed = json.dumps(source.data)
+    for company in companies:
+        data = json.loads(seed)
+        data["company"], data["companyName"] = company, f"{company} (simulated)"
+        copy = Tenant(data)
+        if admin is not None:
+            data["keys"] = [k for k in data["keys"] if not (k["memberId"] == admin["id"] and k["description"] == ADMIN_KEY)]
+            copy.add_key(admin["id"], ADMIN_KEY, public_key=f"{company}-public", private_key=f"{company}-private")
+        sim.add_tenant(copy)
+    sim.save()
+    return Response(200, {"source": source.company, "companies": companies})
 
 
 def _fixed_answer(sim, tenant, method, body):

@@ -5,6 +5,7 @@ import os
 import tempfile
 import threading
 import time
+import zlib
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -21,8 +22,14 @@ class Simulator:
         self.lock = threading.RLock()
         self.state_file = state_file
         self.tenants = {}
-        self.load({"version": STATE_VERSION, "tenants": [t.data for t in tenants]})
-        self.initial = json.dumps(self.snapshot())
+        # The given tenants are the caller's fresh ones: kept as they are, not copied (a second copy of a fleet of a
+        # thousand tenants doubled the peak memory). The start-up state, which reset() goes back to, is kept as
+        # compressed JSON: a tenant's roles repeat the same function catalogue, which compresses about 20 to 1.
+        with self.lock:
+            self.tenants = {}
+            for tenant in tenants:
+                self.add_tenant(tenant)
+        self.initial = zlib.compress(json.dumps(self.snapshot(), separators=(",", ":")).encode("utf-8"), 1)
         self.faults = Faults(faults)
         self.log = []
         self._seq = 0
@@ -41,19 +48,21 @@ class Simulator:
         with self.lock:
             return {"version": STATE_VERSION, "tenants": [t.data for t in self.tenants.values()]}
 
-    def load(self, snapshot):
-        """Replace every tenant with those in a snapshot."""
+    def load(self, snapshot, copy=True):
+        """Replace every tenant with those in a snapshot (each copied, unless ``copy`` is false: a snapshot parsed for
+        this call alone)."""
         if not isinstance(snapshot, dict) or not isinstance(snapshot.get("tenants"), list):
             raise ValueError("a state must be an object with a tenants list")
         with self.lock:
             self.tenants = {}
-            for data in json.loads(json.dumps(snapshot["tenants"])):
-                self.add_tenant(Tenant(data))
+            for data in snapshot["tenants"]:
+                # Each tenant copied on its own: never the whole fleet twice at once.
+                self.add_tenant(Tenant(json.loads(json.dumps(data)) if copy else data))
 
     def reset(self):
         """Back to the state given at start; log cleared; faults back to the start-up values."""
         with self.lock:
-            self.load(json.loads(self.initial))
+            self.load(json.loads(zlib.decompress(self.initial)), copy=False)
             self.log = []
             self._seq = 0
             self.faults.restore()

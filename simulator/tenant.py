@@ -15,6 +15,7 @@ from . import catalogue
 
 STATE_VERSION = 1
 ADMIN_IDENTIFIER = "simadmin"
+ADMIN_KEY = "simulator admin key"
 
 # Look-up tables every tenant starts with; level 1's name comes from the tenant options.
 _LOCATIONS = [{"id": 1, "name": "Main Office"}, {"id": 2, "name": "Branch - North"}, {"id": 3, "name": "Remote Staff"}]
@@ -153,7 +154,7 @@ class Tenant:
                 "timeZone": 1, "serviceDefaultBoard": 1,
             }, ADMIN_IDENTIFIER)
             if identifier == ADMIN_IDENTIFIER:
-                tenant.add_key(member["id"], "simulator admin key", public_key=public_key, private_key=private_key)
+                tenant.add_key(member["id"], ADMIN_KEY, public_key=public_key, private_key=private_key)
         return tenant
 
     # --- plain properties ---------------------------------------------------------------

@@ -97,6 +97,10 @@ class SimulatorControl:
                 "settings_writable": settings_writable, "level1_name": level1_name, "customize_item_form": customize_item_form}
         return self.control("POST", "tenants", {k: v for k, v in body.items() if v is not None})
 
+    def copy_tenant(self, companies, company=None):
+        """Make each of ``companies`` a copy of the tenant (its own name and admin key <company>-public/-private)."""
+        return self.control("POST", self._tenant_path(company) + "/copies", {"companies": list(companies)})
+
     def set_settings_writable(self, writable, company=None):
         """Toggle whether a tenant accepts PATCH on role settings."""
         return self.control("PATCH", f"tenants/{quote(company or self.company, safe='')}", {"settings_writable": writable})

@@ -51,6 +51,7 @@ class CallbackModule(CallbackBase):
         self._tasks = {}
         self._order = []
         self._api = {"requests": 0, "retries": 0, "results": 0}
+        self._timings = {}
         self._hosts = {}       # host -> {"ran": [task names], "skipped": n}: tasks without run_once
         self._run_once = []    # names of the run_once tasks that ran
 
@@ -83,6 +84,9 @@ class CallbackModule(CallbackBase):
         entry[status] += 1
         if status == "ok" and result._result.get("changed"):
             entry["changed"] += 1
+        if isinstance(result._result.get("timings"), dict):
+            # Where the time of a fleet audit's one task went (cw_fleet_audit reports it).
+            self._timings[entry["name"]] = result._result["timings"]
         api = result._result.get("api")
         if isinstance(api, dict) and "requests" in api:
             self._api["requests"] += int(api.get("requests") or 0)
@@ -158,6 +162,7 @@ class CallbackModule(CallbackBase):
             "skipped": sum(t["skipped"] for t in tasks),
             "wall_s": time.monotonic() - self._started,
             "api_reported": self._api,
+            "timings": self._timings,
             "tasks": tasks,
             # Per host: the tasks that ran for it (min, max, mean over hosts) and, apart, the run_once tasks.
             "per_host": self._host_summary(),

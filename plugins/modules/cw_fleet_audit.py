@@ -11,9 +11,10 @@ short_description: Audit the vendor integrations of many tenants in one process
 version_added: 1.0.0
 description:
   - Audits each tenant exactly as M(msp.connectwise.cw_integration) does in check mode (the same reads, the same result
-    per tenant), several tenants at a time, in one module process on the controller. This is what makes an audit of
-    hundreds of tenants take seconds rather than minutes; C(playbooks/audit.yml) uses it through the
-    C(msp.connectwise.integration) role's C(audit) entry point.
+    per tenant), several tenants at a time, in one process on the controller (several past a hundred tenants). This is
+    what makes an audit of a thousand tenants take about a minute rather than an hour; C(playbooks/audit.yml) runs it
+    once for the play, without O(tenants) (below), and the C(msp.connectwise.integration) role's C(audit) entry point
+    with the tenants its hosts built.
   - Read-only whatever the play's mode. Nothing is written to any tenant, and no tenant is probed with a write.
   - One tenant's failure (wrong keys, an unreachable site, a bad vendor profile) is that tenant's result, with the same
     message M(msp.connectwise.cw_integration) would give. The other tenants are still audited, and the task itself fails
@@ -27,6 +28,9 @@ extends_documentation_fragment:
   - msp.connectwise.connection
   - msp.connectwise.integration
 attributes:
+  action:
+    support: full
+    description: An action plugin runs the module with O(tenants), and audits the play's hosts itself without.
   check_mode:
     support: full
     description: Always an audit; check mode changes nothing.
@@ -42,9 +46,15 @@ options:
         O(method), O(settings_writable), O(tenant_facts)) of this module, which then apply to this tenant only.
       - Each tenant's options are checked with its audit, so that a bad one fails only its tenant. Its
         O(private_key) and its members' private keys are never shown.
+      - Left out, every host of the play (C(ansible_play_batch), which C(--limit) narrows) is a tenant, built from its
+        C(msp.connectwise.integration) role variables as M(msp.connectwise.cw_tenant) builds it, after the checks of
+        that role's C(audit) entry point; a host whose variables fail them is its own failed tenant. The tenants are
+        then built and audited inside this task's action on the controller, with no module process and no task per
+        host, and O(concurrency), O(checklist_dir), O(history_dir) and O(retention_days) default to the running host's
+        C(cw_audit_concurrency), C(cw_checklist_dir), C(cw_history_dir) and C(cw_history_retention_days). Give it
+        C(run_once). This is what C(playbooks/audit.yml) does.
     type: list
     elements: dict
-    required: true
   checklist_dir:
     description:
       - Where to keep a Markdown checklist per tenant and vendor with manual steps left, C(<name>-<vendor>.md), as the
@@ -54,15 +64,25 @@ options:
   history_dir:
     description:
       - Where to keep a snapshot of each tenant whose audit succeeded, C(<history_dir>/<name>/<UTC timestamp>.json)
-        (mode 0600), as M(msp.connectwise.cw_security_review) keeps it (every role's levels, API members and their
-        roles), and report in C(history) what changed since the tenant's previous snapshot.
-      - The snapshot also holds the Table Setup list of each role whose list the audit read as an integration's member
-        holding that role (with the member's key, the only way to read it), with that member and when; every other
-        role's list is recorded as not verified.
-      - Costs the settings of the roles the audit did not read (one request each, pageSize 1000). Unset, nothing is
-        kept.
+        (mode 0600), in the form M(msp.connectwise.cw_security_review) keeps (roles, API members and their roles), and
+        report in C(history) what changed since the tenant's previous snapshot.
+      - The snapshot holds the levels of the roles the audit read (its vendors' roles), and the Table Setup list of each
+        role whose list the audit read as an integration's member holding that role (with the member's key, the only
+        way to read it), with that member and when; every other role's list is recorded as not verified.
+      - It sends no request of its own. The levels of the roles the audit did not read are recorded as not read
+        (C(levels_read) false, with the newest levels read before as C(last_levels)) and no change is claimed for them;
+        M(msp.connectwise.cw_security_review) reads and compares every role. Unset, nothing is kept.
+      - With O(history_roles=all), the levels of every role instead, at one request per role the audit did not read.
     type: path
     version_added: 1.1.0
+  history_roles:
+    description:
+      - Whose levels a snapshot of O(history_dir) holds. V(audited), the roles the audit read (no request of its own);
+        V(all), every role (one request per role the audit did not read, pageSize 1000), as the security review.
+    type: str
+    choices: [audited, all]
+    default: audited
+    version_added: 1.2.0
   retention_days:
     description: Snapshots older than this are deleted (the newest is always kept).
     type: int
@@ -79,6 +99,11 @@ notes:
 """
 
 EXAMPLES = r"""
+- name: Audit every host of the play, each built from its integration role variables, with no task per host
+  msp.connectwise.cw_fleet_audit:
+  run_once: true
+  register: fleet
+
 - name: Audit every tenant of the play in one process
   msp.connectwise.cw_fleet_audit:
     tenants: "{{ ansible_play_hosts | map('extract', hostvars, 'tenant_audit') | list }}"
@@ -136,6 +161,14 @@ failed_tenants:
   type: list
   elements: str
   sample: [globex]
+changed_tenants:
+  description: Names of the tenants that differ from what their vendors need (drift, missing, steps to do), whose
+    audit did not fail.
+  returned: always
+  type: list
+  elements: str
+  sample: [acme]
+  version_added: 1.1.0
 stats:
   description: The AWX artifacts of the audit (what the role gives C(set_stats)), as RV(msp.connectwise.cw_integration#module:stats)
     of M(msp.connectwise.cw_integration), for every tenant whose audit did not fail.
@@ -150,114 +183,33 @@ api:
   sample: {requests: 1500, retries: 0}
 """
 
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, api_usage
-from ansible_collections.msp.connectwise.plugins.module_utils.module import (
-    CONNECTION_ARGSPEC, check_fleet, client_from_params, connection_argument_spec)
-from ansible_collections.msp.connectwise.plugins.module_utils.api.errors import ConfigurationError, ConnectWiseError
+from ansible_collections.msp.connectwise.plugins.module_utils.api.client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR
+from ansible_collections.msp.connectwise.plugins.module_utils.module import check_fleet, connection_argument_spec
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
-from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import (
-    INTEGRATION_OPTIONS, TENANT_FACTS_OPTION, awx_stats, converge_tenant)
-
-# The options a tenant may set for itself (all of the task's but tenants, concurrency and checklist_dir): typed, with
-# no default and no CW_* fallback, since what it does not set is the task's.
-INTEGRATION_ARGSPEC = {
-    "integrations": {"type": "list", "elements": "dict", "options": INTEGRATION_OPTIONS},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "method": {"type": "str", "choices": ["auto", "api", "manual"], "default": "auto"},
-    "settings_writable": {"type": "bool"},
-    "tenant_facts": TENANT_FACTS_OPTION,
-}
-TENANT = ArgumentSpecValidator(dict(
-    {name: {k: v for k, v in option.items() if k not in ("default", "fallback")}
-     for name, option in dict(CONNECTION_ARGSPEC, **INTEGRATION_ARGSPEC).items()},
-    name={"type": "str", "required": True}))
-
-
-def failed(msg, **extra):
-    return dict({"failed": True, "msg": msg, "integrations": [], "api": api_usage(None), "changed": False,
-                 "manual_steps": [], "pending": [], "warnings": []}, **extra), None
-
-
-def utc_now():
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=400):
-    """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
-    began = utc_now()
-    checked = TENANT.validate(tenant)
-    if checked.error_messages:
-        return failed("; ".join(checked.error_messages), checked_at=began)
-    tenant = dict(task, **{name: value for name, value in checked.validated_parameters.items() if value is not None})
-    if tenant["integrations"] is None:
-        return failed("integrations: give this tenant's integrations, or the task's for every tenant", checked_at=began)
-    try:
-        client = client_from_params(tenant)
-    except ConfigurationError as exc:
-        return failed(str(exc), field=exc.field, checked_at=began)
-    result, diff, warnings = converge_tenant(client, tenant["integrations"], state=tenant["state"], method=tenant["method"],
-                                             settings_writable=tenant["settings_writable"], check_mode=True,
-                                             facts=tenant["tenant_facts"], checklist_dir=checklist_dir, name=tenant["name"])
-    result.update(warnings=warnings, checked_at=began)
-    if history_dir and not result.get("failed"):
-        try:
-            taken = datetime.strptime(began, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-            result["history"] = history.keep(client, history_dir, tenant["name"], taken, retention_days)
-        except (ConnectWiseError, ValueError, OSError) as exc:
-            # The audit stands; the missing evidence is said where the run's warnings are read.
-            result["warnings"].append("history_dir: no snapshot of %s was kept: %s" % (tenant["name"], exc))
-        result["api"] = api_usage(client)
-    return result, diff
-
-
-def summary(results):
-    counts = {}
-    for result in results.values():
-        for item in result["integrations"]:
-            status = item["compliance"]["status"]
-            counts[status] = counts.get(status, 0) + 1
-        if result.get("failed"):
-            counts["error"] = counts.get("error", 0) + 1
-    return counts
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.fleet import INTEGRATION_ARGSPEC, TASK_OPTIONS, audit_fleet
 
 
 def main():
     module = AnsibleModule(argument_spec=connection_argument_spec(
-        tenants={"type": "list", "elements": "dict", "required": True},
+        tenants={"type": "list", "elements": "dict"},
         concurrency={"type": "int", "default": 20},
         checklist_dir={"type": "path"},
         history_dir={"type": "path"},
         retention_days={"type": "int", "default": history.DEFAULT_RETENTION_DAYS},
+        history_roles={"type": "str", "choices": ["audited", "all"], "default": "audited"},
         **INTEGRATION_ARGSPEC), supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
     tenants = module.params["tenants"]
-    names = check_fleet(module, tenants, "audited", module.params["integrations"] or [])
-    started = utc_now()
-    with ThreadPoolExecutor(max_workers=min(module.params["concurrency"], max(1, len(tenants)))) as pool:
-        task = {name: module.params[name] for name in list(CONNECTION_ARGSPEC) + list(INTEGRATION_ARGSPEC)}
-        outcomes = list(pool.map(lambda tenant: audit(tenant, task, module.params["checklist_dir"], module.params["history_dir"],
-                                                      module.params["retention_days"]), tenants))
-    results = {name: result for name, (result, _diff) in zip(names, outcomes)}
-    result = {
-        "changed": any(r["changed"] for r in results.values()),
-        "started": started,
-        "tenants": results,
-        "summary": summary(results),
-        "failed_tenants": [name for name in names if results[name].get("failed")],
-        "stats": awx_stats(results),
-        "api": {"requests": sum(r["api"]["requests"] for r in results.values()),
-                "retries": sum(r["api"]["retries"] for r in results.values())},
-    }
-    if module._diff:
-        result["diff"] = [dict(diff, before_header="%s (before)" % name, after_header="%s (after)" % name)
-                          for name, (tenant_result, diff) in zip(names, outcomes) if diff and tenant_result["changed"]]
+    if tenants is None:
+        module.fail_json(msg="tenants: give the tenants to audit, or leave them out in a play to audit its hosts (the "
+                             "action plugin builds them; this module process cannot)")
+    check_fleet(module, tenants, "audited", module.params["integrations"] or [])
+    result = audit_fleet(tenants, {name: module.params[name] for name in TASK_OPTIONS}, module.params["concurrency"],
+                         module.params["checklist_dir"], module.params["history_dir"], module.params["retention_days"],
+                         diff=module._diff, history_roles=module.params["history_roles"])
     module.exit_json(**result)
 
 

@@ -82,18 +82,20 @@ def test_fleet_audit_fails_only_the_broken_tenants_and_reports_them(sim, book, t
     assert audit.rc == 2, audit.stdout[-3000:]
     assert writes(sim) == []
     counts = audit.recap()
-    assert counts["alpha"]["failed"] == 0 and counts["delta"]["failed"] == 0, audit.stdout
-    assert counts["bravo"]["failed"] == 1 and counts["charlie"]["failed"] == 1
-    # Each audited tenant's verdict is its own task result: a missing role shows as a change, wrong keys as a failure.
-    verdicts = audit.stdout.split("Report this tenant]")[1].split("TASK [")[0]
-    assert "changed: [alpha]" in verdicts and "changed: [delta]" in verdicts and "fatal: [bravo]" in verdicts
-    assert "topleft: missing_role" in verdicts and "charlie" not in verdicts
-    assert "no_such_vendor is not a known vendor" in audit.stdout
+    # One audit task for the play: no task runs per host but on a tenant whose audit failed (it fails) or that differs
+    # (alpha and delta miss TopLeft's role: changed, as check mode shows a difference). The play's first host also
+    # carries the run-once audit task, changed since the fleet differs.
+    assert {host: (c["failed"], c["changed"]) for host, c in counts.items()} == {
+        "alpha": (0, 2), "bravo": (1, 0), "charlie": (1, 0), "delta": (0, 1)}, audit.stdout
+    verdicts = audit.stdout.split("Report this tenant]")[1].split("PLAY RECAP")[0]
+    assert "fatal: [bravo]" in verdicts and "fatal: [charlie]" in verdicts and "401" in verdicts
+    assert "changed: [alpha]" in verdicts and "changed: [delta]" in verdicts and "topleft: missing_role" in verdicts
+    assert "cw_vendors: no_such_vendor is not a known vendor" in verdicts
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["alpha"]["topleft"]["status"] == "missing_role"
     assert report["tenants"]["delta"]["topleft"]["status"] == "missing_role"
     assert report["tenants"]["bravo"]["_error"]["status"] == "error" and "401" in report["tenants"]["bravo"]["_error"]["message"]
-    assert report["tenants"]["charlie"]["_error"]["message"].startswith("not audited")
+    assert report["tenants"]["charlie"]["_error"]["message"].startswith("cw_vendors: no_such_vendor is not a known vendor")
     assert report["summary"] == {"missing_role": 2, "error": 2}
     assert sorted(p.name for p in (tmp_path / "out" / "checklists").glob("*.md")) == ["alpha-topleft.md", "delta-topleft.md"]
     assert "a-wrong-private-key" not in audit.output
@@ -115,11 +117,11 @@ def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_wo
     recorded = audit_requests(sim, book, env)
     # The codebase discovery and the corporate structure read are gone; nothing else changes. An audit of one vendor
     # on one compliant tenant: its role, who else holds it (the ownership check), its settings, its member, and the
-    # key's own view of Table Setup; then the snapshot's reads of the roles it did not read (Admin, Technician,
-    # Finance: one settings read each).
+    # key's own view of Table Setup. The snapshot holds the roles the audit read (cw_history_roles: audited, the
+    # default), so it adds no read.
     assert sorted(set(unrecorded) - set(recorded)) == sorted(
         r for r in unrecorded if "/login/companyinfo/" in r or r.endswith("/system/myCompany/corporateStructure"))
-    assert len(unrecorded) == 7 + 3 and len(recorded) == 5 + 3, (unrecorded, recorded)
+    assert len(unrecorded) == 7 and len(recorded) == 5, (unrecorded, recorded)
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["localhost"]["topleft"]["status"] == "compliant"
 

@@ -348,7 +348,8 @@ def test_the_gate_fails_the_run_after_the_report_and_stats_carry_the_counts(sim,
 
 
 def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, book, tmp_path):
-    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"]}
+    # Every role's levels in the audit's snapshots too (one request per role it does not audit).
+    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"], "cw_history_roles": "all"}
     first = book("audit.yml", env=env, extra=vendors, tag="audit1")
     assert first.rc == 0, first.output
     folder = tmp_path / "out" / "history" / "localhost"
@@ -370,6 +371,26 @@ def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, bo
     assert review.rc == 0, review.output
     report = json.loads((tmp_path / "out" / "reports" / "review.json").read_text())
     assert report["changes"] == [] and report["tenants"]["localhost"]["previous"] is not None
+
+
+def test_by_default_an_audit_snapshot_holds_the_roles_it_audits_and_the_review_finds_the_change_of_another(sim, book, tmp_path):
+    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"]}
+    assert book("review.yml", env=env, tag="review1").rc == 0
+    sim.ui_set_levels("Technician", [{"module": "System", "function": "Security Roles", "edit": "All"}])
+    sim.clear_requests()
+    audit = book("audit.yml", env=env, extra=vendors, tag="audit")
+    assert audit.rc == 0, audit.output
+    newest = sorted((tmp_path / "out" / "history" / "localhost").iterdir())[-1]
+    technician = json.loads(newest.read_text())["roles"]["Technician"]
+    # No read of the Technician role's settings, and no change claimed for a role the audit did not read.
+    assert "/system/securityroles/%d/settings" % technician["id"] not in [r["resource"] for r in sim.requests()]
+    assert json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())["changes"] == []
+    assert (technician["levels"], technician["levels_read"]) == (None, False)
+    assert technician["last_levels"]["System"]["Security Roles"]["edit"] == "None"
+    review = book("review.yml", env=env, tag="review2")
+    assert review.rc == 0, review.output
+    assert [c["line"] for c in json.loads((tmp_path / "out" / "reports" / "review.json").read_text())["changes"]] == [
+        "role Technician: System / Security Roles edit None -> All"]
 
 
 def test_the_audit_records_the_table_setup_list_it_verified_as_the_member_and_compares_only_verified_lists(sim, book, tmp_path):

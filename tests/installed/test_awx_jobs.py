@@ -116,7 +116,8 @@ def check_job(job, secrets, installed):
     paths = {e["event_data"]["task_path"].rsplit(":", 1)[0] for e in job.events if e.get("event_data", {}).get("task_path")}
     project = job.private_data_dir / "project"
     assert {p for p in paths if not inside(p, installed.collection)} == {str(project / job.playbook)}
-    if job.playbook not in ("playbooks/doctor.yml", "awx/compliance_gate.yml"):  # those two use no role
+    # Those use no role (audit.yml runs the installed collection's cw_fleet_audit action as one task for the play).
+    if job.playbook not in ("playbooks/doctor.yml", "playbooks/audit.yml", "awx/compliance_gate.yml"):
         assert [p for p in paths if inside(p, installed.collection / "roles")], "no task of the installed roles ran"
     # Collections only from the job's requirements (none) and the installed collection (the image's).
     assert job.job_env["ANSIBLE_COLLECTIONS_PATH"] == "%s:%s" % (job.private_data_dir / "requirements_collections",

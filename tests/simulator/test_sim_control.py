@@ -154,6 +154,21 @@ def test_tenant_control(sim):
     assert failure.value.status == 404
 
 
+def test_a_tenant_copied_to_others_keeps_its_state_with_their_own_admin_keys(api, sim):
+    api.post("/system/securityroles", json={"name": "Copied"})
+    sim.create_tenant("copy1")
+    assert sim.copy_tenant(["copy1", "copy2"]) == {"source": "msptest", "companies": ["copy1", "copy2"]}
+    for company in ("copy1", "copy2"):
+        copy = api.as_key(company + "-public", company + "-private", company=company)
+        assert [r["name"] for r in copy.get("/system/securityroles").json()] == ["Admin", "Technician", "Finance", "Copied"]
+        # The source's admin key is not a key of the copies.
+        assert api.as_key(sim.public_key, sim.private_key, company=company).get("/system/securityroles").status_code == 401
+    assert [t["company"] for t in sim.state()["tenants"]] == ["msptest", "copy1", "copy2"]
+    with pytest.raises(SimulatorError) as failure:
+        sim.copy_tenant(["bad name"])
+    assert failure.value.status == 400
+
+
 def test_state_persists_across_a_restart(tmp_path):
     state_file = tmp_path / "state.json"
     with SimulatorProcess("--state", state_file) as first:

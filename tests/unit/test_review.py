@@ -318,3 +318,27 @@ def test_keep_records_the_lists_the_run_verified_and_never_the_members_keys(tmp_
     assert json.loads(written)["roles"]["Desk"]["table_setup"]["verified"] is False
     assert stat.S_IMODE(os.stat(kept["snapshot"]).st_mode) == 0o600
     assert pair[0] not in written and pair[1] not in written
+
+
+def test_an_audit_snapshot_reads_no_role_it_did_not_audit_and_claims_no_change_of_their_levels(tmp_path):
+    roles, settings, api_members, _people = tenant_data()
+    lists = {"/system/securityroles": roles, "/system/apiMembers": api_members}
+    lists.update({"/system/securityroles/%d/settings" % role_id: found for role_id, found in settings.items()})
+    # A review reads every role.
+    reviewed = history.keep(Lists(lists), str(tmp_path), "acme", NOW)
+    # The audit read the settings of its vendor's role (Acme, 4) only; it reads no other role's, and says so.
+    client = Lists(lists, cache={"roles": roles, ("settings", 4): settings[4]})
+    later = NOW + datetime.timedelta(hours=1)
+    lists["/system/securityroles/5/settings"] = rows(tickets={"inquire": "All", "add": "My"})  # Desk, not audited
+    audited = history.keep(client, str(tmp_path), "acme", later, every_role=False)
+    assert client.reads == ["/system/apiMembers"]
+    assert audited["previous"] == reviewed["snapshot"] and audited["changes"] == []
+    shot = json.loads(open(audited["snapshot"], encoding="utf-8").read())
+    assert shot["roles"]["Acme"]["levels"]["Companies"]["Contacts"]["inquire"] == "My" and "levels_read" not in shot["roles"]["Acme"]
+    desk = shot["roles"]["Desk"]
+    assert desk["levels"] is None and desk["levels_read"] is False
+    assert desk["last_levels"] == json.loads(open(reviewed["snapshot"], encoding="utf-8").read())["roles"]["Desk"]["levels"]
+    # The next review compares Desk with the newest levels read (the first review's), through the audit between them.
+    again = history.keep(Lists(lists), str(tmp_path), "acme", later + datetime.timedelta(hours=1))
+    assert again["previous"] == audited["snapshot"]
+    assert [c["line"] for c in again["changes"]] == ["role Desk: Service Desk / Service Tickets add None -> My"]

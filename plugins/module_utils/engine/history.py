@@ -42,11 +42,16 @@ def snapshot(tenant, taken_at, roles, settings, api_members, tables=None):
     shot = {"tenant": tenant, "taken_at": taken_at.strftime("%Y-%m-%dT%H:%M:%SZ"), "roles": {}, "api_members": {}}
     verified = {name.lower(): found for name, found in (tables or {}).items()}
     for role in roles:
-        levels = {}
-        for row in settings.get(role["id"]) or []:
-            levels.setdefault(row["moduleName"], {})[row["moduleFunctionName"]] = row_levels(row)
+        levels = None
+        if role["id"] in settings:
+            levels = {}
+            for row in settings[role["id"]] or []:
+                levels.setdefault(row["moduleName"], {})[row["moduleFunctionName"]] = row_levels(row)
         shot["roles"][role["name"]] = {"id": role["id"], "adminFlag": bool(role.get("adminFlag")), "levels": levels,
                                        "table_setup": table_setup(verified.get(role["name"].lower()))}
+        if levels is None:
+            # An audit reads the settings of the roles it audits only: the others' levels are not known from this run.
+            shot["roles"][role["name"]]["levels_read"] = False
     for member in api_members:
         role = member.get("securityRole") or {}
         shot["api_members"][member.get("identifier") or "#%s" % member.get("id")] = {
@@ -62,6 +67,23 @@ def last_verified(entry):
     if entry.get("verified"):
         return {"member": entry.get("member"), "at": entry.get("at"), "items": list(entry.get("items") or [])}
     return entry.get("last_verified")
+
+
+def known_levels(entry):
+    """The newest levels a snapshot's role entry knows: its own, else those it carries from an earlier snapshot (None:
+    none known)."""
+    entry = entry or {}
+    return entry["levels"] if entry.get("levels") is not None else entry.get("last_levels")
+
+
+def carry_levels(previous, shot):
+    """``shot`` (changed in place) with, for each role whose levels this run did not read, the newest levels known
+    before as its last_levels: the next snapshot that reads them (a review) is compared with those."""
+    old_roles = (previous or {}).get("roles") or {}
+    for name, role in (shot.get("roles") or {}).items():
+        if role.get("levels") is None:
+            role["last_levels"] = known_levels(old_roles.get(name))
+    return shot
 
 
 def carry_verified(previous, shot):
@@ -111,7 +133,10 @@ def changes(before, after):
             continue
         if old.get("adminFlag") != new.get("adminFlag"):
             found.append({"kind": "admin_flag", "role": name, "before": old.get("adminFlag"), "after": new.get("adminFlag")})
-        old_levels, new_levels = old.get("levels") or {}, new.get("levels") or {}
+        old_levels, new_levels = known_levels(old), new.get("levels")
+        if old_levels is None or new_levels is None:
+            # Levels not read by one of the two runs (an audit reads only the roles it audits): no change is known.
+            old_levels = new_levels = {}
         for module in sorted(set(old_levels) | set(new_levels)):
             functions = set(old_levels.get(module) or {}) | set(new_levels.get(module) or {})
             for function in sorted(functions):
@@ -190,12 +215,26 @@ def latest(history_dir, host):
         return found[-1], json.load(stream)
 
 
+def dump(shot):
+    """A snapshot as JSON, one line per role and per API member (sorted; diff-friendly). Written by the C encoder: the
+    indented form takes Python's pure-Python one, several times slower over a fleet's thousands of settings rows."""
+    def entries(value):
+        if not isinstance(value, dict) or not value:
+            return json.dumps(value, sort_keys=True)
+        lines = ["    %s: %s" % (json.dumps(name), json.dumps(entry, sort_keys=True)) for name, entry in sorted(value.items())]
+        return "{\n" + ",\n".join(lines) + "\n  }"
+
+    lines = ["  %s: %s" % (json.dumps(key), entries(shot[key]) if key in ("roles", "api_members") else json.dumps(shot[key], sort_keys=True))
+             for key in sorted(shot)]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
 def store(history_dir, host, shot, taken_at):
     """Write the snapshot (0600, atomically; the tenant's folder 0700) and return its path."""
     folder = tenant_folder(history_dir, host)
     os.makedirs(folder, mode=0o700, exist_ok=True)
     path = os.path.join(folder, taken_at.strftime(STAMP) + ".json")
-    write_atomic(path, json.dumps(shot, indent=2, sort_keys=True) + "\n", prefix=".cw-history-")
+    write_atomic(path, dump(shot), prefix=".cw-history-")
     return path
 
 
@@ -215,7 +254,7 @@ def prune(history_dir, host, retention_days, now, keep=None):
 def record(history_dir, host, shot, taken_at, retention_days=DEFAULT_RETENTION_DAYS):
     """Compare with the newest snapshot, store this one and prune: {"snapshot", "previous", "changes", "pruned"}."""
     previous_path, previous = latest(history_dir, host)
-    shot = carry_verified(previous, shot)
+    shot = carry_levels(previous, carry_verified(previous, shot))
     found = changes(previous, shot)
     path = store(history_dir, host, shot, taken_at)
     if previous_path == path:  # two runs within one second: the earlier one is replaced, and compared with
@@ -224,10 +263,12 @@ def record(history_dir, host, shot, taken_at, retention_days=DEFAULT_RETENTION_D
     return {"snapshot": path, "previous": previous_path, "changes": found, "pruned": pruned}
 
 
-def keep(client, history_dir, host, taken_at, retention_days=DEFAULT_RETENTION_DAYS):
+def keep(client, history_dir, host, taken_at, retention_days=DEFAULT_RETENTION_DAYS, every_role=True):
     """Read what a snapshot holds (GET only; what the run read already is not read again; the Table Setup lists this
-    run verified as members), record it and return record()'s answer, each change with its tenant and line."""
-    state = read_roles_and_members(client)
+    run verified as members), record it and return record()'s answer, each change with its tenant and line. Without
+    ``every_role`` (an audit), only the levels of the roles the run read: no request for the others, whose levels the
+    snapshot marks as not read (levels_read false) and carries from the newest snapshot that read them."""
+    state = read_roles_and_members(client, every_role)
     shot = snapshot(host, taken_at, state["roles"], state["settings"], state["api_members"], verified_lists(client))
     recorded = record(history_dir, host, shot, taken_at, retention_days)
     recorded["changes"] = [dict(change, tenant=host, line=change_line(change)) for change in recorded["changes"]]

@@ -11,6 +11,7 @@ misspellings. Matching is always within a module: "Reports" exists in several.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 
@@ -44,9 +45,15 @@ def _singular(word):
     return word
 
 
-def fold(text):
-    """The comparison key of a name: 'Service Tickets – Dependencies' -> 'service ticket dependency'."""
+@functools.lru_cache(maxsize=65536)
+def _fold(text):
     return " ".join(_singular(w) for w in _words(text)).replace(" / ", "/")
+
+
+def fold(text):
+    """The comparison key of a name: 'Service Tickets – Dependencies' -> 'service ticket dependency'. Remembered per
+    name: every tenant's catalogue names the same functions, so a fleet folds each name once, not once per tenant."""
+    return _fold(text) if isinstance(text, str) else _fold(str(text))
 
 
 _FUNCTION_ALIASES = {(fold(m), fold(old)): fold(new) for m, old, new in _RENAMES}

@@ -11,11 +11,13 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissi
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import Role, load_roles
 
 
-def read_roles_and_members(client):
+def read_roles_and_members(client, every_role=True):
     """{"roles", "settings" (role id -> rows), "api_members"}: what a snapshot holds. What this run read already (an
-    audit's vendor roles) is not read again."""
+    audit's vendor roles) is not read again. Without ``every_role``, only the settings this run read already (an
+    audit's snapshot: no request for the roles it did not audit)."""
     roles = load_roles(client)
-    settings = {role["id"]: read_settings(client, Role.of(role)) for role in roles}
+    settings = {role["id"]: read_settings(client, Role.of(role)) for role in roles
+                if every_role or ("settings", role["id"]) in client.cache}
     return {"roles": roles, "settings": settings, "api_members": load_members(client)}
 
 
