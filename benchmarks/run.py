@@ -28,6 +28,7 @@ and made settings-writable), then runs and measures, side by side:
   (p)  benchmarks/peer_pyconnectwise.py: the script an MSP engineer writes instead, pyconnectwise and a pool of 20
        threads, the same checks as (d), over the same fleet
   (s), (sp)  with --scaling: audit.yml and the peer script over the first N tenants, per size: the scaling table
+  --history-roles audited: every audit.yml run snapshots only the roles it reads (no request of its own)
 
 For each: API requests (the simulator's log), requests per tenant x vendor, task executions and module invocations
 (callback_plugins/bench_count.py), wall time, controller CPU time and peak memory (os.wait4 rusage: the largest
@@ -258,6 +259,8 @@ class Bench:
 
     def playbook(self, label, book, inventory, *extra, forks=None, env=None):
         """Run one playbook, measured; returns the measurements with the simulator's log of it."""
+        if self.args.history_roles and Path(book).name == "audit.yml":
+            extra = extra + ("-e", "cw_history_roles=%s" % self.args.history_roles)
         command = [self.ansible_playbook, "-i", str(inventory), str(book)] + (["-f", str(forks)] if forks else []) + list(extra)
         shown = next((Path(book).relative_to(root) for root in (self.args.collection, REPO) if Path(book).is_relative_to(root)), book)
         options = (" -f %d" % forks if forks else "") + "".join(" " + e for e in extra)
@@ -685,6 +688,9 @@ def parse_args(argv=None):
     parser.add_argument("--scaling", default="",
                         help="fleet sizes for the scaling table, comma-separated (e.g. 10,100,300,1000): audit.yml and the peer "
                              "script over the first N tenants; the simulator then holds the largest size")
+    parser.add_argument("--history-roles", choices=("all", "audited"),
+                        help="cw_history_roles for every audit.yml run (default: the collection's, all): audited snapshots "
+                             "only the roles the audit reads, with no request of its own")
     parser.add_argument("--scaling-only", action="store_true", help="with --scaling: only the scaling rows (no (a)..(r))")
     parser.add_argument("--collection", default=str(REPO),
                         help="the checkout of the collection whose playbooks and roles are measured (default: this one)")
@@ -763,7 +769,8 @@ def main(argv=None):
     sys.stdout.write(report)
     document = {"complete": True, "command": "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
                 "machine": machine, "tenants": args.tenants, "vendors": FLEET_VENDORS, "latency_ms": args.latency_ms,
-                "forks": args.forks, "plain_forks": args.plain_forks, "scaling": args.scaling, "total_wall_s": round(time.monotonic() - started, 1),
+                "forks": args.forks, "plain_forks": args.plain_forks, "scaling": args.scaling,
+                "history_roles": args.history_roles or "all (the default)", "total_wall_s": round(time.monotonic() - started, 1),
                 "preparation": preparation, "scenarios": bench.results, "targets": found, "design": figures, "markdown": report}
     Path(args.json).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     say("every figure: %s (total %.0f s)" % (args.json, document["total_wall_s"]))

@@ -113,7 +113,7 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg="concurrency and retention_days: whole numbers")
         if concurrency < 1:
             return dict(result, failed=True, msg="concurrency: at least 1 (tenants audited at once)")
-        roles = options["history_roles"] or "audited"
+        roles = options["history_roles"] or "all"
         if roles not in ("audited", "all"):
             return dict(result, failed=True, msg="history_roles: audited or all, not %r" % roles)
         if retention < 1:

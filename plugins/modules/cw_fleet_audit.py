@@ -66,22 +66,21 @@ options:
       - Where to keep a snapshot of each tenant whose audit succeeded, C(<history_dir>/<name>/<UTC timestamp>.json)
         (mode 0600), in the form M(msp.connectwise.cw_security_review) keeps (roles, API members and their roles), and
         report in C(history) what changed since the tenant's previous snapshot.
-      - The snapshot holds the levels of the roles the audit read (its vendors' roles), and the Table Setup list of each
-        role whose list the audit read as an integration's member holding that role (with the member's key, the only
-        way to read it), with that member and when; every other role's list is recorded as not verified.
-      - It sends no request of its own. The levels of the roles the audit did not read are recorded as not read
-        (C(levels_read) false, with the newest levels read before as C(last_levels)) and no change is claimed for them;
-        M(msp.connectwise.cw_security_review) reads and compares every role. Unset, nothing is kept.
-      - With O(history_roles=all), the levels of every role instead, at one request per role the audit did not read.
+      - The snapshot holds the levels of every role (O(history_roles)), and the Table Setup list of each role whose list
+        the audit read as an integration's member holding that role (with the member's key, the only way to read it),
+        with that member and when; every other role's list is recorded as not verified. Unset, nothing is kept.
     type: path
     version_added: 1.1.0
   history_roles:
     description:
-      - Whose levels a snapshot of O(history_dir) holds. V(audited), the roles the audit read (no request of its own);
-        V(all), every role (one request per role the audit did not read, pageSize 1000), as the security review.
+      - Whose levels a snapshot of O(history_dir) holds. V(all), every role, as the security review (one request per role
+        the audit did not read, pageSize 1000), the evidence of every role's settings over time.
+      - V(audited), only the roles the audit read, with no request of its own. The others are recorded as not read
+        (C(levels_read) false, with the newest levels read before as C(last_levels)) and no change is claimed for them;
+        M(msp.connectwise.cw_security_review) then reads and compares every role.
     type: str
     choices: [audited, all]
-    default: audited
+    default: all
     version_added: 1.2.0
   retention_days:
     description: Snapshots older than this are deleted (the newest is always kept).
@@ -198,7 +197,7 @@ def main():
         checklist_dir={"type": "path"},
         history_dir={"type": "path"},
         retention_days={"type": "int", "default": history.DEFAULT_RETENTION_DAYS},
-        history_roles={"type": "str", "choices": ["audited", "all"], "default": "audited"},
+        history_roles={"type": "str", "choices": ["audited", "all"], "default": "all"},
         **INTEGRATION_ARGSPEC), supports_check_mode=True)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))

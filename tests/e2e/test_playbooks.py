@@ -117,11 +117,13 @@ def test_what_doctor_records_saves_two_reads_per_run_and_a_stale_record_still_wo
     recorded = audit_requests(sim, book, env)
     # The codebase discovery and the corporate structure read are gone; nothing else changes. An audit of one vendor
     # on one compliant tenant: its role, who else holds it (the ownership check), its settings, its member, and the
-    # key's own view of Table Setup. The snapshot holds the roles the audit read (cw_history_roles: audited, the
-    # default), so it adds no read.
+    # key's own view of Table Setup. The snapshot holds every role's levels (cw_history_roles: all, the default): one
+    # read for each of the tenant's three other roles (Admin, Technician, Finance).
     assert sorted(set(unrecorded) - set(recorded)) == sorted(
         r for r in unrecorded if "/login/companyinfo/" in r or r.endswith("/system/myCompany/corporateStructure"))
-    assert len(unrecorded) == 7 and len(recorded) == 5, (unrecorded, recorded)
+    role_ids = {role["id"] for tenant in sim.state()["tenants"] if tenant["company"] == sim.company for role in tenant["roles"]}
+    assert sorted(r for r in recorded if r.endswith("/settings")) == sorted("GET /system/securityroles/%d/settings" % i for i in role_ids)
+    assert len(role_ids) == 4 and len(unrecorded) == 10 and len(recorded) == 8, (unrecorded, recorded)
     report = json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())
     assert report["tenants"]["localhost"]["topleft"]["status"] == "compliant"
 

@@ -348,8 +348,8 @@ def test_the_gate_fails_the_run_after_the_report_and_stats_carry_the_counts(sim,
 
 
 def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, book, tmp_path):
-    # Every role's levels in the audit's snapshots too (one request per role it does not audit).
-    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"], "cw_history_roles": "all"}
+    # By default, every role's levels in the audit's snapshots too (one request per role it does not audit).
+    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"]}
     first = book("audit.yml", env=env, extra=vendors, tag="audit1")
     assert first.rc == 0, first.output
     folder = tmp_path / "out" / "history" / "localhost"
@@ -373,8 +373,8 @@ def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, bo
     assert report["changes"] == [] and report["tenants"]["localhost"]["previous"] is not None
 
 
-def test_by_default_an_audit_snapshot_holds_the_roles_it_audits_and_the_review_finds_the_change_of_another(sim, book, tmp_path):
-    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"]}
+def test_an_audit_snapshot_of_the_audited_roles_only_and_the_review_finds_the_change_of_another(sim, book, tmp_path):
+    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"], "cw_history_roles": "audited"}
     assert book("review.yml", env=env, tag="review1").rc == 0
     sim.ui_set_levels("Technician", [{"module": "System", "function": "Security Roles", "edit": "All"}])
     sim.clear_requests()

@@ -10,7 +10,7 @@ import os
 from ansible_collections.msp.connectwise.plugins.module_utils.engine import fleet
 
 
-def fake_audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=400, history_roles="audited"):
+def fake_audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=400, history_roles="all"):
     """A tenant's result without a request: which process audited it, and its key (to be masked)."""
     failed = tenant["name"] == "t3"
     item = {"vendor": "topleft", "compliance": {"status": "drift"}, "manual_steps": [], "pending": []}

@@ -55,7 +55,7 @@ def tenant_secrets(tenants, extra_items=()):
     return found
 
 
-def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=history.DEFAULT_RETENTION_DAYS, history_roles="audited"):
+def audit(tenant, task, checklist_dir=None, history_dir=None, retention_days=history.DEFAULT_RETENTION_DAYS, history_roles="all"):
     """One tenant, read-only; any failure is this tenant's result. ``checked_at``: when its audit began (UTC)."""
     began = utc_now()
     checked = TENANT.validate(tenant)
@@ -102,14 +102,15 @@ def audit_some(tenants, task, concurrency, checklist_dir, history_dir, retention
 
 
 def audit_fleet(tenants, task, concurrency=20, checklist_dir=None, history_dir=None,
-                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None, history_roles="audited",
+                retention_days=history.DEFAULT_RETENTION_DAYS, diff=False, ready=None, mask=None, history_roles="all",
                 processes=1):
     """Audit ``tenants`` (each a mapping with its name; names checked unique by the caller), ``concurrency`` at a time.
     ``task``: the options every tenant takes unless it sets its own (TASK_OPTIONS). ``ready``: name -> a result already
     known for a tenant that is not audited (it failed before, e.g. while it was built); such a tenant is named in
-    ``tenants`` order too, as {"name": name}. ``history_roles``: "audited" (a snapshot holds the levels of the roles
-    the audit read, no request of its own) or "all" (one request per other role). ``mask(tenant, value)``: ``value`` (a tenant's result or diff) without
-    that tenant's secrets, applied as each audit ends. ``processes`` above 1: the tenants are shared among that many
+    ``tenants`` order too, as {"name": name}. ``history_roles``: "all" (a snapshot holds every role's levels: one
+    request per role the audit did not read) or "audited" (only the roles the audit read, no request of its own).
+    ``mask(tenant, value)``: ``value`` (a tenant's result or diff) without that tenant's secrets, applied as each audit
+    ends. ``processes`` above 1: the tenants are shared among that many
     forked processes, ``concurrency`` connections in all (the work between two answers is Python's, one core per
     process). Returns cw_fleet_audit's result."""
     ready = ready or {}

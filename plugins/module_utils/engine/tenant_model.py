@@ -110,13 +110,14 @@ VARIABLES = (
       "C(files/profiles) (or to replace one); the profile's schema is that of the shipped ones."),
     V("cw_audit_concurrency", "int", "Tenants audited at once, each over its own connection.", default=20,
       entry_points=("audit",)),
-    V("cw_history_dir", "path", "Folder of the snapshots each audit keeps per tenant (the levels of the roles it audits, "
-      "the Table Setup lists it verified as a member, API members and their roles; no request of its own),"
+    V("cw_history_dir", "path", "Folder of the snapshots each audit keeps per tenant (the levels of every role, or of the roles it audits (cw_history_roles), "
+      "the Table Setup lists it verified as a member, API members and their roles),"
       " C(<cw_history_dir>/<host>/<UTC timestamp>.json); default C(<cw_output_dir>/history).",
       entry_points=("audit",), derived="<cw_output_dir>/history"),
-    V("cw_history_roles", "str", "Whose levels each audit's snapshot holds: V(audited), the roles it audits (no request of "
-      "its own; the security review snapshots every role), or V(all), every role (one request per other role).",
-      default="audited", choices=("audited", "all"), entry_points=("audit",)),
+    V("cw_history_roles", "str", "Whose levels each audit's snapshot holds: V(all), every role (one request, pageSize 1000, "
+      "per role the audit does not judge: the evidence of every role's settings over time), or V(audited), only the roles it "
+      "audits (no request of its own; the others are recorded as not read, and the security review then snapshots every role).",
+      default="all", choices=("audited", "all"), entry_points=("audit",)),
     V("cw_history_retention_days", "int", "Snapshots older than this many days are deleted (the newest is always kept).",
       default=400, entry_points=("audit",)),
     V("cw_vendor", "str", "The vendor whose member the pair belongs to (a profile name, e.g. C(topleft)).",
