@@ -68,9 +68,39 @@ def _link(ctx, changes):
     return f"<{ctx.base_url}{ctx.path}?{urlencode(pairs)}>"
 
 
+def trim(ctx, records):
+    """`fields=a,b,c/d`: each record with only those fields (names case-insensitive, "/" into a nested object); a name
+    the record lacks is left out. Without `fields`, the records whole."""
+    text = ctx.param("fields")
+    if not text:
+        return records
+    wanted = {}
+    for name in (n.strip() for n in text.split(",")):
+        if name:
+            head, _sep, rest = name.partition("/")
+            wanted.setdefault(head.lower(), set()).add(rest.lower() if rest else None)
+    trimmed = []
+    for record in records:
+        kept = {}
+        for key, value in record.items():
+            parts = wanted.get(key.lower())
+            if parts is None:
+                continue
+            if None in parts or not isinstance(value, dict):
+                kept[key] = value
+            else:
+                kept[key] = {k: v for k, v in value.items() if k.lower() in parts}
+        trimmed.append(kept)
+    return trimmed
+
+
 def page(ctx, records, fields):
-    """One page of the selected records plus the RFC 5988 Link header."""
-    records = select(ctx, records, fields)
+    """One page of the selected records (trimmed to `fields`) plus the RFC 5988 Link header."""
+    chunk, headers = _page(ctx, select(ctx, records, fields))
+    return trim(ctx, chunk), headers
+
+
+def _page(ctx, records):
     size = min(_int_param(ctx, "pageSize", DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE)
     if (ctx.header("pagination-type") or "").lower() == "forward-only":
         return _forward_only(ctx, records, size)

@@ -47,6 +47,8 @@ from pyconnectwise.models.manage import (
 )
 from pydantic import ValidationError
 
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissions import ROW_FIELDS
+from pyconnectwise.types import ConnectWiseManageRequestParams
 from tests.conformance.oracle import CLIENT_ID, conforms
 
 ALL = {"pageSize": 1000}
@@ -126,6 +128,23 @@ def test_role_settings_list_one_count_and_pages(cw, wire):
     # pyconnectwise pages by the Link header (it reads page=N right before '>'): all pages, each row once
     paged = [row.id for row in settings.paginated(1, 40).all()]
     assert sorted(paged) == sorted(row.id for row in rows)
+
+
+def test_settings_trimmed_to_the_fields_an_audit_reads(cw, wire):
+    """The fields the collection asks of each settings row are fields of the published model, and `fields` is a
+    published parameter (pyconnectwise's generated request parameters); trimmed rows still conform."""
+    published = {info.alias or name for name, info in SecurityRoleSetting.model_fields.items()}
+    assert set(ROW_FIELDS) <= published, sorted(set(ROW_FIELDS) - published)
+    assert "fields" in ConnectWiseManageRequestParams.__annotations__
+    settings = _settings(cw, _role_id(cw, "Technician"))
+    whole = settings.get(params=ALL)
+    size = len(wire.last.content)
+    trimmed = settings.get(params=dict(ALL, fields=",".join(ROW_FIELDS)))
+    conforms(SecurityRoleSetting, wire.last.text, many=True)
+    assert {frozenset(row) for row in wire.last.json()} == {frozenset(ROW_FIELDS)}
+    assert [(r.id, r.add_level, r.edit_level, r.delete_level, r.inquire_level) for r in trimmed] == [
+        (r.id, r.add_level, r.edit_level, r.delete_level, r.inquire_level) for r in whole]
+    assert len(wire.last.content) * 2 < size  # less than half the bytes
 
 
 def test_my_security_and_customize_items(cw, wire):

@@ -16,6 +16,6 @@ class Lists:
             self.cache[key] = read()
         return self.cache[key]
 
-    def get_all(self, path, *conditions):
+    def get_all(self, path, *conditions, params=None):
         self.reads.append(path)
         return [dict(record) for record in self.lists[path]]

@@ -35,7 +35,7 @@ class FakeClient:
         for key in keys:
             self.cache.pop(key, None)
 
-    def get_all(self, path, conditions=None):
+    def get_all(self, path, conditions=None, params=None):
         self.sent.append(("GET", path, conditions))
         return list(self.records.get((path, conditions), self.records.get(path, [])))
 
@@ -213,7 +213,7 @@ class LateClient(FakeClient):
         self.looks = list(looks)
         self.pauses = 0
 
-    def get_all(self, path, conditions=None):
+    def get_all(self, path, conditions=None, params=None):
         self.sent.append(("GET", path, conditions))
         return self.looks.pop(0)
 

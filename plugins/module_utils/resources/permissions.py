@@ -40,16 +40,40 @@ def setting_path(role_id, row_id):
     return "%s/%d" % (settings_path(role_id), row_id)
 
 
+# What is read of each settings row: ConnectWise's published ``fields`` parameter trims a row (about 600 bytes in full,
+# with its descriptions and _info links) to these, for every role of every tenant an audit reads.
+ROW_FIELDS = ("id", "moduleName", "moduleFunctionName", "sortOrder") + tuple(FIELDS.values())
+WHOLE_ROWS = "settings: whole rows"  # the run's cache: this server did not answer the trimmed rows
+
+
 def read_settings(client, role):
     """Every settings row of the Role in one request; for a planned role, any role's rows set to None."""
     if not role.planned:
-        return client.cached(("settings", role.id), lambda: client.get_all(settings_path(role.id)))
+        return client.cached(("settings", role.id), lambda: read_rows(client, role.id))
     # No catalogue endpoint exists: a new role gets every row, all None, so any role's rows show the shape.
     template = client.cache.get("roles") or client.request("GET", ROLES, params={"pageSize": 1, "page": 1}).data or []
     if not template:
         raise ValueError("role: this tenant has no security role to read the module functions from")
     rows = read_settings(client, Role.of(template[0]))
     return [dict(row, **{field: "None" for field in FIELDS.values()}) for row in rows]
+
+
+def read_rows(client, role_id):
+    """The role's rows, trimmed to ROW_FIELDS. A server that ignores ``fields`` answers whole rows, which serve as well;
+    one that refuses it (400), or answers rows without a level, is asked again without it, and for the rest of the run:
+    a level is never taken as None because the server left it out."""
+    path = settings_path(role_id)
+    if not client.cache.get(WHOLE_ROWS):
+        try:
+            rows = client.get_all(path, params={"fields": ",".join(ROW_FIELDS)})
+        except ConnectWiseError as exc:
+            if exc.status != 400:
+                raise
+        else:
+            if all(name in row for row in rows for name in FIELDS.values()):
+                return rows
+        client.cache[WHOLE_ROWS] = True
+    return client.get_all(path)
 
 
 def catalogue_rows(client, role):
