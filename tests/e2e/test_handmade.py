@@ -157,8 +157,8 @@ def test_a_role_under_another_name_is_proposed_with_its_score_and_recorded_witho
     proposal = cell["compliance"]["proposal"]
     assert cell["status"] == "missing_role", run.stdout[-3000:]
     assert (proposal["role"], proposal["score"]) == ("TopLeft Integration", "%d/%d" % (required, required))
-    # CW Kanban's role shares many of TopLeft's cells: the runner-up, with its lower score.
-    assert [o["role"] for o in proposal["others"]][:1] == ["CW Kanban"]
+    # Any runner-up (CW Kanban's role shares many of TopLeft's cells) has a lower score.
+    assert all(int(o["score"].split("/")[0]) < required for o in proposal["others"])
     assert proposal["record"]["variable"] == {"cw_vendor_overrides": {"topleft": {"role_name": "TopLeft Integration"}}}
     assert any("role TopLeft Integration matches %s" % proposal["score"] in w for w in cell["warnings"])
 

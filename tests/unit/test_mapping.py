@@ -38,18 +38,21 @@ def test_cells_the_vendor_leaves_out_are_not_counted():
     assert match_score(EXACT, [{"module": "Companies", "function": "Company Maintenance", "inquire": "All", "add": None}]) == (1, 1)
 
 
-def test_the_best_role_is_the_most_cells_then_the_name():
-    assert best_role([("b", 3, 4), ("A", 3, 4), ("c", 2, 4)]) == ("A", 3, 4)
-    assert best_role([("b", 0, 4)]) is None
+def test_the_best_role_is_the_most_cells_then_the_name_and_holds_four_cells_in_five():
+    assert best_role([("b", 4, 5), ("A", 4, 5), ("c", 5, 6)]) == ("c", 5, 6)
+    assert best_role([("b", 4, 5), ("A", 4, 5)]) == ("A", 4, 5)
+    assert best_role([("b", 3, 5), ("c", 0, 0)]) is None
 
 
 def test_a_proposal_names_the_score_the_runners_up_and_how_to_record_it_and_never_an_admin_role():
     roles = [{"name": "Admin", "adminFlag": True}, {"name": "TopLeft Integration"}, {"name": "Technician"}]
     settings = {"Admin": [row(m["moduleName"], m["moduleFunctionName"], "All", "All", "All", "All") for m in EXACT],
-                "TopLeft Integration": EXACT, "Technician": EXACT[:1]}
+                "TopLeft Integration": EXACT, "Technician": EXACT[:1], "Close": EXACT[:2]}
+    assert propose_role(roles[2:], lambda r: settings[r["name"]], PERMISSIONS, "topleft") is None
     proposal = propose_role(roles, lambda r: settings[r["name"]], PERMISSIONS, "topleft")
     assert (proposal["role"], proposal["matching"], proposal["required"], proposal["score"]) == ("TopLeft Integration", 4, 4, "4/4")
-    assert proposal["others"] == [{"role": "Technician", "score": "1/4"}]
+    # Technician holds one cell in four: too few to be proposed, even as a runner-up.
+    assert proposal["others"] == []
     assert proposal["record"]["variable"] == {"cw_vendor_overrides": {"topleft": {"role_name": "TopLeft Integration"}}}
     command = proposal["record"]["doctor"]
     assert json.loads(command.split("-e ", 1)[1].strip("'")) == {"cw_record_mapping": {"topleft": {"role_name": "TopLeft Integration"}}}

@@ -271,7 +271,7 @@ def test_the_cell_as_results_show_it():
         "excess_grants": [], "cells": 0, "levels_assumed": False, "key": "held", "key_expiration": None,
         "permission_rows": 2, "member_state": "present", "tables_required": 1, "table_as_member": True,
         "table_item_form": "label", "profile_status": "complete", "profile_missing": None, "not_judged": [],
-        "tables_disallowed": 0, "unverified": [], "found_member": None, "proposal": None}
+        "tables_disallowed": 0, "unverified": [], "found_member": None, "proposal": None, "tables_not_verified": []}
     assert integration.settled(COMPLIANT, [], check_mode=True).as_dict()["found"] == "compliant"
 
 
@@ -293,7 +293,8 @@ def test_unverified_tables_are_compliant_unverified_not_drift():
     unverified = dict(TABLE_STEP, verified=False)
     cell = integration.compliance(WANT, steps(table=("unverified", [unverified], None)), check_mode=True)
     assert cell == replace(COMPLIANT, status="compliant_unverified", table_status="unverified", table_as_member=False,
-                           table_item_form=None, unverified=["tables"])
+                           table_item_form=None, unverified=["tables"],
+                           tables_not_verified=[{"table": "Service / Service Board", "action": "allow"}])
 
 
 def test_without_the_members_key_tables_and_key_are_unverified_never_steps_nor_drift():

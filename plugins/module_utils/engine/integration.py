@@ -69,6 +69,9 @@ class Compliance:
     # "others", "record"}); the role proposed when no role has the suggested name ({"role", "score", ...}).
     found_member: dict | None = None
     proposal: dict | None = None
+    # The Table Setup entries an audit could not confirm without the member's key ({"table", "action"}): said, never
+    # steps to do.
+    tables_not_verified: list = listed(default_factory=list)
 
     def as_dict(self):
         if self.status == "offboarded":
@@ -81,7 +84,8 @@ class Compliance:
                 "table_as_member": self.table_as_member, "table_item_form": self.table_item_form,
                 "profile_status": self.profile_status, "profile_missing": self.profile_missing,
                 "not_judged": self.not_judged, "tables_disallowed": self.tables_disallowed, "unverified": self.unverified,
-                "found_member": self.found_member, "proposal": self.proposal}
+                "found_member": self.found_member, "proposal": self.proposal,
+                "tables_not_verified": self.tables_not_verified}
         if self.found is not None:
             data["found"] = self.found
         return data
@@ -536,7 +540,9 @@ def compliance(want, steps, check_mode):
         tables_required=len(want["tables"]), table_as_member=bool(tables) and tables.as_member,
         table_item_form=tables.item_form if tables else None, profile_status=want["status"],
         profile_missing=want["missing"], not_judged=list(want["not_judged"]), tables_disallowed=len(want["disallow"]),
-        unverified=list(not_verified(steps, check_mode)), found_member=want.get("found_member"), proposal=want.get("proposal"))
+        unverified=list(not_verified(steps, check_mode)), found_member=want.get("found_member"), proposal=want.get("proposal"),
+        tables_not_verified=[{"table": p["table"], "action": p["action"]} for p in (tables.pending if tables else [])
+                             if "tables" in not_verified(steps, check_mode)])
 
 
 def key_state(outcome):

@@ -21,6 +21,9 @@ import json
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, FIELDS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import FunctionIndex, UnknownName
 
+# A role is proposed only when it holds at least this share of the vendor's cells: a cell at None matches any role that
+# never granted it, so a stock role would otherwise be proposed for every vendor.
+MINIMUM_SCORE = 0.8
 # The keys of a recorded mapping (cw_vendor_mappings in the doctor record), each an override it stands for.
 MAPPING_KEYS = ("role_name", "member_identifier")
 
@@ -44,16 +47,21 @@ def match_score(rows, permissions):
     return matching, required
 
 
-def best_role(scored):
+def good_enough(matching, required, minimum=MINIMUM_SCORE):
+    return matching > 0 and matching >= minimum * required
+
+
+def best_role(scored, minimum=MINIMUM_SCORE):
     """The best of ``scored`` ((name, matching, required) of each candidate): the most cells matching, then the name
-    (case-folded), so that the same tenant always gives the same answer. None when no role matches a cell."""
-    ranked = sorted((s for s in scored if s[1] > 0), key=lambda s: (-s[1], s[0].lower(), s[0]))
+    (case-folded), so that the same tenant always gives the same answer. None when no role holds ``minimum`` of the
+    cells."""
+    ranked = sorted((s for s in scored if good_enough(s[1], s[2], minimum)), key=lambda s: (-s[1], s[0].lower(), s[0]))
     return ranked[0] if ranked else None
 
 
 def propose_role(roles, settings_of, permissions, vendor):
     """The proposal of the tenant's role that matches ``permissions`` best: {"role", "matching", "required", "score",
-    "others" (the next best, at most three), "record"}; None when none matches a cell. ``roles``: the tenant's roles
+    "others" (the next best, at most three), "record"}; None when no role holds MINIMUM_SCORE of the cells. ``roles``: the tenant's roles
     (an admin role is never proposed: no integration is put on one); ``settings_of(role)``: its settings rows."""
     scored = []
     for role in roles:
@@ -65,7 +73,7 @@ def propose_role(roles, settings_of, permissions, vendor):
     if best is None:
         return None
     name, matching, required = best
-    others = sorted((s for s in scored if s[0] != name and s[1] > 0), key=lambda s: (-s[1], s[0].lower()))[:3]
+    others = sorted((s for s in scored if s[0] != name and good_enough(s[1], s[2])), key=lambda s: (-s[1], s[0].lower()))[:3]
     return {"role": name, "matching": matching, "required": required, "score": "%d/%d" % (matching, required),
             "others": [{"role": n, "score": "%d/%d" % (m, r)} for n, m, r in others],
             "record": how_to_record(vendor, role_name=name)}
