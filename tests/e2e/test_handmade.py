@@ -85,6 +85,8 @@ def test_a_tenant_set_up_by_hand_is_compliant_unverified_without_keys_and_compli
         assert (cell["manual_steps"], cell["tables"], cell["differences"]) == ([], [], [])
         assert "the API key of member %s was not verified: no key pair is held for it" % held[vendor][0] in cell["warnings"]
     assert not (tmp_path / "out" / "checklists").exists() or list((tmp_path / "out" / "checklists").iterdir()) == []
+    # Nothing differs that anyone could change: the tenant is not shown as changed.
+    assert run.recap()["acme"]["changed"] == 0, run.stdout[-3000:]
 
     cells, run = audit(sim, book, tmp_path, "acme", cw_vendor_overrides=handed_over(held))
     assert {v: c["status"] for v, c in cells.items()} == dict.fromkeys(VENDORS, "compliant"), run.stdout[-3000:]
@@ -187,3 +189,6 @@ def test_a_role_under_another_name_is_proposed_with_its_score_and_recorded_witho
     after = tenant_data(sim, "acme")
     assert sorted(r["name"] for r in after["roles"]) == sorted(r["name"] for r in before["roles"])
     assert sorted(m["identifier"] for m in after["members"]) == sorted(m["identifier"] for m in before["members"])
+    # The administrator's own name, e-mail and notes are kept: no vendor asks for others.
+    [kept] = [m for m in after["members"] if m["identifier"] == held["topleft"][0]]
+    assert kept == next(m for m in before["members"] if m["identifier"] == held["topleft"][0])

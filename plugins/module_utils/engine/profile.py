@@ -326,8 +326,8 @@ def specified_fields(profile):
     member = _mapping(_mapping(profile).get("member"))
     if isinstance(member.get("specified"), list):
         return tuple(member["specified"])
-    return tuple(dict.fromkeys(["identifier", "level"] + [k for k, v in member.items()
-                                                           if k in MEMBER_OPTIONS and v is not None]))
+    given = [k for k, v in member.items() if k in MEMBER_OPTIONS and v is not None]
+    return tuple(dict.fromkeys(["identifier", "level"] + given))
 
 
 def role_name_specified(profile):
