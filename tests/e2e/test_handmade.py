@@ -192,3 +192,20 @@ def test_a_role_under_another_name_is_proposed_with_its_score_and_recorded_witho
     # The administrator's own name, e-mail and notes are kept: no vendor asks for others.
     [kept] = [m for m in after["members"] if m["identifier"] == held["topleft"][0]]
     assert kept == next(m for m in before["members"] if m["identifier"] == held["topleft"][0])
+
+
+def test_several_members_on_the_vendors_role_the_first_by_identifier_is_judged_and_the_others_named(sim, book, tmp_path):
+    held = build_by_hand(sim, "acme", vendors=["cw_kanban"])
+    keys = ("acmepublic", "acmeprivate")
+    [role] = [r for r in api(sim, keys, "acme", "GET", "/system/securityroles") if r["name"] == "CW Kanban"]
+    defaults = api(sim, keys, "acme", "GET", "/system/apiMembers/default")
+    body = {k: v for k, v in defaults.items() if k not in ("id", "_info", "identifier")}
+    api(sim, keys, "acme", "POST", "/system/apiMembers", dict(body, identifier="akanban", name="Old Kanban",
+                                                                 securityRole={"id": role["id"]}, structureLevel={"id": 2}))
+    cells, run = audit(sim, book, tmp_path, "acme", vendors=["cw_kanban"])
+    cell = cells["cw_kanban"]
+    # "akanban" sorts first: judged (its level is not the vendor's Corporate), and the other holder is named.
+    assert cell["compliance"]["found_member"]["identifier"] == "akanban"
+    assert cell["compliance"]["found_member"]["others"] == [held["cw_kanban"][0]]
+    assert cell["status"] == "drift" and cell["compliance"]["member_fields"] == ["level"], run.stdout[-3000:]
+    assert any("role CW Kanban is also held by API member(s) kanban.api: akanban is judged" in w for w in cell["warnings"])

@@ -210,7 +210,7 @@ def test_desired_applies_temporary_rows_only_when_not_auditing_and_always_accept
         "adopt_role": False, "warnings": [],
         # A profile without member.specified judges its identifier and level; the operator's e-mail is judged too.
         "create_only": ("name", "location", "department", "time_zone", "excluded_boards", "notes"),
-        "find_member": False, "find_role": False, "found_member": None, "proposal": None}
+        "find_member": False, "find_role": False, "found_member": None, "holders_found": [], "proposal": None}
 
 
 def test_desired_with_optional_rows_takes_their_tables_and_lists_nothing_left_out():

@@ -221,6 +221,8 @@ def find_as_built(client, want, roles, check_mode):
     ours = next((h for h in found if h.lower() == identifier.lower()), None)
     chosen = ours or found[0]
     others = [h for h in found if h != chosen]
+    # API members on the vendor's role, found as such: the role is the vendor's, not someone else's to take over.
+    want["holders_found"] = others
     if ours is None:
         want["member"]["identifier"] = chosen
         want["found_member"] = {"identifier": chosen, "others": others,
@@ -245,7 +247,9 @@ def check_takeover(client, wants):
         identifier = want["member"]["identifier"]
         found = [login_problem(identifier, records)] if identifier in new else []
         if role:
-            problem, warning = takeover_problem(role, role_holders(client, role["id"], records, identifier), want["adopt_role"])
+            known = {h.lower() for h in want.get("holders_found") or []}
+            others = [h for h in role_holders(client, role["id"], records, identifier) if h.lower() not in known]
+            problem, warning = takeover_problem(role, others, want["adopt_role"])
             found.append(problem)
             want["warnings"].extend([warning] if warning else [])
         problems.extend("integrations[%d] (%s): %s" % (position, want["vendor"], p) for p in found if p)
@@ -355,6 +359,7 @@ def desired(item, check_mode):
         "find_member": "identifier" not in specified_fields(profile) and "identifier" not in given,
         "find_role": not role_name_specified(profile) and not item.get("role_name"),
         "found_member": None,
+        "holders_found": [],
         "proposal": None,
         "key": key,
         "purge": bool(item.get("purge")),
