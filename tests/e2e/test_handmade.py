@@ -18,7 +18,7 @@ from .conftest import CLIENT_ID
 from .helpers import writes
 
 HANDMADE = yaml.safe_load((REPO / "tests" / "fixtures" / "handmade" / "tenants.yml").read_text())
-VENDORS = list(HANDMADE)
+VENDORS = tuple(HANDMADE)
 # The Table Setup entries a vendor's page asks for: what a held key verifies.
 WITH_TABLES = [vendor for vendor, built in HANDMADE.items() if built["tables"]]
 
@@ -51,7 +51,7 @@ def build_by_hand(sim, company, roles=None, vendors=VENDORS):
 
 def inventory(sim, company, vendors=VENDORS, **variables):
     host = {"cw_site": sim.url, "cw_company_id": company, "cw_public_key": company + "public",
-            "cw_private_key": company + "private", "cw_client_id": CLIENT_ID, "cw_vendors": vendors}
+            "cw_private_key": company + "private", "cw_client_id": CLIENT_ID, "cw_vendors": list(vendors)}
     host.update(variables)
     return {"cw_tenants": {"hosts": {company: host}}}
 
@@ -200,8 +200,8 @@ def test_several_members_on_the_vendors_role_the_first_by_identifier_is_judged_a
     [role] = [r for r in api(sim, keys, "acme", "GET", "/system/securityroles") if r["name"] == "CW Kanban"]
     defaults = api(sim, keys, "acme", "GET", "/system/apiMembers/default")
     body = {k: v for k, v in defaults.items() if k not in ("id", "_info", "identifier")}
-    api(sim, keys, "acme", "POST", "/system/apiMembers", dict(body, identifier="akanban", name="Old Kanban",
-                                                                 securityRole={"id": role["id"]}, structureLevel={"id": 2}))
+    body.update(identifier="akanban", name="Old Kanban", securityRole={"id": role["id"]}, structureLevel={"id": 2})
+    api(sim, keys, "acme", "POST", "/system/apiMembers", body)
     cells, run = audit(sim, book, tmp_path, "acme", vendors=["cw_kanban"])
     cell = cells["cw_kanban"]
     # "akanban" sorts first: judged (its level is not the vendor's Corporate), and the other holder is named.
