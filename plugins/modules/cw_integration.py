@@ -85,9 +85,18 @@ RETURN = r"""
 integrations:
   description:
     - One entry per vendor, in the order given.
+    - C(compliance.status) is V(compliant), V(compliant_unverified) (compliant in all an audit could judge;
+      C(compliance.unverified) names what only the member's key pair verifies - V(tables), V(key) - and
+      C(compliance.tables_not_verified) the Table Setup entries not confirmed, none of them a step nor a difference),
+      V(drift), V(missing_role) or V(missing_member); outside check mode, what the run left (V(pending_manual_steps)
+      when steps remain) with what it found in C(compliance.found).
+    - C(compliance.found_member) names the API member found holding the vendor's role when the vendor's page only
+      suggests a Member ID (C(identifier), C(others) also holding it, and C(record), how to record it); C(compliance.proposal)
+      the role an audit proposes when the page only suggests the role's name and no role has it (C(role), C(matching),
+      C(required), C(score), C(others), C(record)); both null otherwise.
     - C(compliance.key) is the status of the key pair held in the key's dest - V(held) (works; C(key_expiration) null
       or more than 14 days away), V(expiring) (works, expires within 14 days; a warning), V(expired) or V(refused) (the
-      tenant refuses it; drift, never compliant), or V(not_held) (nothing to verify; the rest is judged all the same and
+      tenant refuses it; drift, never compliant), or V(not_held) (not verified; the rest is judged all the same and
       a warning says the key was not verified). C(key_expiration) is when it expires, or null.
     - C(compliance.profile_status) is V(complete) or V(partial) (the vendor's table is known only in part; only its
       rows were checked, and C(compliance.profile_missing) says what is unknown). C(compliance.not_judged) lists the
@@ -115,7 +124,8 @@ integrations:
       member: {id: 181, identifier: TopLeft, inactive: false, role: TopLeft, level: Corporate}
       compliance: {status: drift, cells: 3, permission_cells: 3, member_fields: [], table_status: none, table_cells: 0,
                    excess_grants: [], levels_assumed: false, key: held, key_expiration: null, profile_status: complete,
-                   profile_missing: null, not_judged: [], tables_disallowed: 0}
+                   profile_missing: null, not_judged: [], tables_disallowed: 0, unverified: [], found_member: null,
+                   proposal: null, tables_not_verified: []}
       manual_steps: ["System > Security Roles > TopLeft > Companies > Contacts: set Inquire Level None -> All"]
       pending: [{kind: permission, role: TopLeft, module: Companies, function: Contacts, cells: {inquire: {from: None, to: All}},
                  target: {add: None, edit: None, delete: None, inquire: All}}]

@@ -228,12 +228,16 @@ def test_an_audit_reports_a_refused_key_as_drift_and_one_not_held_as_unverified(
     assert "the API key of member TopLeft held in %s %s" % (dest, REFUSED) in " ".join(cell["warnings"])
     assert text(key) == "Refused by the tenant: the integration cannot connect."
 
-    # No credentials file: the rest of the integration is judged all the same, and the key is said to be unverified.
+    # No credentials file: the rest of the integration is judged all the same, and the key is said to be unverified:
+    # compliant but unverified, neither a step to do nor a difference.
     dest.unlink()
     cell, key = audit(sim, tmp_path)
-    assert (cell["status"], cell["key"]) == ("compliant", "not_held"), cell
+    assert (cell["status"], cell["key"], cell["compliance"]["unverified"]) == ("compliant_unverified", "not_held", ["key"]), cell
+    assert (cell["differences"], cell["manual_steps"]) == ([], [])
     assert "the API key of member TopLeft was not verified: no key pair is held for it" in cell["warnings"]
-    assert text(key) == "Not verified: no key pair is held."
+    assert text(key) == ("Not verified: no key pair is held. To verify it (and the role's Table Setup list), hand the "
+                         "member's key pair to the audit (cw_vendor_overrides.topleft.key.member_public_key and "
+                         "member_private_key, or key_import.yml).")
 
 
 def expiration(cell_or_compliance):

@@ -131,7 +131,7 @@ def test_one_row_per_tenant_and_one_cell_per_vendor_with_its_status_as_text(root
     assert cells == {
         "alpha": [("✓ Compliant", "status compliant", "#alpha-timesanity"), ("✓ Compliant", "status compliant", "#alpha-topleft"),
                   ("0", "num zero", "#changes-alpha")],
-        "bravo": [("? Unverified tables", "status unverified_tables", "#bravo-timesanity"),
+        "bravo": [("? Compliant (unverified): Table Setup, key", "status compliant_unverified", "#bravo-timesanity"),
                   ("✗ Drift: 1 cell", "status drift", "#bravo-topleft"), ("1", "num", "#changes-bravo")],
         "charlie": [("✗ Missing role", "status missing_role", "#charlie-timesanity"),
                     ("✗ Missing role", "status missing_role", "#charlie-topleft"), ("0", "num zero", "#changes-charlie")],
@@ -146,16 +146,16 @@ def test_a_summary_per_vendor_and_over_the_fleet(root, fleet):
     summary = by_id(root)["summary"]
     [table] = summary.iter("table")
     assert [(th.get("scope"), text(th)) for th in table.find("thead/tr")] == [("col", name) for name in (
-        "Vendor", "Compliant", "Drift", "Missing role", "Missing member", "Unverified tables", "Tenants")]
+        "Vendor", "Compliant", "Compliant (unverified)", "Drift", "Missing role", "Missing member", "Tenants")]
     rows = {text(r[0]): [text(td) for td in r[1:]] for r in table.find("tbody")}
-    assert rows == {"TimeSanity": ["1", "0", "1", "0", "1", "3"], "TopLeft": ["1", "2", "1", "0", "0", "4"]}
+    assert rows == {"TimeSanity": ["1", "1", "0", "1", "0", "3"], "TopLeft": ["1", "0", "2", "1", "0", "4"]}
     [total] = table.find("tfoot")
-    assert [text(c) for c in total] == ["All vendors", "2", "2", "2", "0", "1", "7"]
-    assert fleet["report"]["summary"] == {"compliant": 2, "drift": 2, "missing_role": 2, "unverified_tables": 1, "error": 1}
-    assert fleet["report"]["vendor_summary"] == {"timesanity": {"compliant": 1, "missing_role": 1, "unverified_tables": 1},
+    assert [text(c) for c in total] == ["All vendors", "2", "1", "2", "2", "0", "7"]
+    assert fleet["report"]["summary"] == {"compliant": 2, "compliant_unverified": 1, "drift": 2, "missing_role": 2, "error": 1}
+    assert fleet["report"]["vendor_summary"] == {"timesanity": {"compliant": 1, "missing_role": 1, "compliant_unverified": 1},
                                                  "topleft": {"compliant": 1, "drift": 2, "missing_role": 1}}
     overall = [p for p in summary.iter("p") if p.get("class") == "overall"][0]
-    assert text(overall) == ("All tenants and vendors: Compliant 2, Drift 2, Missing role 2, Unverified tables 1, Error 1. "
+    assert text(overall) == ("All tenants and vendors: Compliant 2, Compliant (unverified) 1, Drift 2, Missing role 2, Error 1. "
                              "An error counts once per tenant whose audit failed. 1 change since the previous snapshots.")
 
 
@@ -211,9 +211,14 @@ def test_unverified_tables_say_why_and_which(root, fleet):
     assert rows["Table Setup"].get("class") == "warn"
     assert lead(rows["Table Setup"]) == ("Unverified: no key pair is held for the member, and only the member can read its "
                                          "role's list. 3 tables required, not confirmed:")
-    assert items(rows["Table Setup"]) == ["allow " + t["table"] for t in cell["tables"]]
-    assert [t["table"] for t in cell["tables"]][0] == "General / Auto Sync" and len(cell["tables"]) == 3
-    assert text(rows["API key"]) == "Not verified: no key pair is held."
+    # Said as not confirmed, never as steps to do.
+    unconfirmed = cell["compliance"]["tables_not_verified"]
+    assert items(rows["Table Setup"]) == ["allow " + t["table"] for t in unconfirmed]
+    assert [t["table"] for t in unconfirmed][0] == "General / Auto Sync" and len(unconfirmed) == 3
+    assert (cell["tables"], cell["manual_steps"], cell["compliance"]["unverified"]) == ([], [], ["tables", "key"])
+    assert text(rows["API key"]) == (
+        "Not verified: no key pair is held. To verify it (and the role's Table Setup list), hand the member's key pair to "
+        "the audit (cw_vendor_overrides.timesanity.key.member_public_key and member_private_key, or key_import.yml).")
     assert "the API key of member timesanity was not verified: no key pair is held for it" in [
         text(li) for li in rows["Warnings"].iter("li")]
 

@@ -374,7 +374,8 @@ def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, bo
 
 
 def test_an_audit_snapshot_of_the_audited_roles_only_and_the_review_finds_the_change_of_another(sim, book, tmp_path):
-    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"], "cw_history_roles": "audited"}
+    # The role named (an audit that finds no role of a suggested name reads every role to propose the closest one).
+    env, vendors = tenant_env(sim), {"cw_vendors": ["topleft"], "cw_history_roles": "audited", "cw_role_name": "TopLeft"}
     assert book("review.yml", env=env, tag="review1").rc == 0
     sim.ui_set_levels("Technician", [{"module": "System", "function": "Security Roles", "edit": "All"}])
     sim.clear_requests()

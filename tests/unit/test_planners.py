@@ -207,7 +207,10 @@ def test_desired_applies_temporary_rows_only_when_not_auditing_and_always_accept
         "not_judged": [], "disallow": [],
         "optional": {"permissions": PROFILE["optional_permissions"], "tables": ["Finance / Tax Code"]},
         "outside": ["Enable the ConnectWise connector in TopLeft"], "reassign_role": None, "skipped": [],
-        "adopt_role": False, "warnings": []}
+        "adopt_role": False, "warnings": [],
+        # A profile without member.specified judges its identifier and level; the operator's e-mail is judged too.
+        "create_only": ("name", "location", "department", "time_zone", "excluded_boards", "notes"),
+        "find_member": False, "find_role": False, "found_member": None, "holders_found": [], "proposal": None}
 
 
 def test_desired_with_optional_rows_takes_their_tables_and_lists_nothing_left_out():
@@ -268,7 +271,7 @@ def test_the_cell_as_results_show_it():
         "excess_grants": [], "cells": 0, "levels_assumed": False, "key": "held", "key_expiration": None,
         "permission_rows": 2, "member_state": "present", "tables_required": 1, "table_as_member": True,
         "table_item_form": "label", "profile_status": "complete", "profile_missing": None, "not_judged": [],
-        "tables_disallowed": 0}
+        "tables_disallowed": 0, "unverified": [], "found_member": None, "proposal": None, "tables_not_verified": []}
     assert integration.settled(COMPLIANT, [], check_mode=True).as_dict()["found"] == "compliant"
 
 
@@ -286,11 +289,25 @@ def test_differing_cells_and_member_fields_are_drift_counted_cell_by_cell():
                            table_cells=1, cells=4)
 
 
-def test_unverified_tables_are_their_own_verdict_not_drift():
+def test_unverified_tables_are_compliant_unverified_not_drift():
     unverified = dict(TABLE_STEP, verified=False)
     cell = integration.compliance(WANT, steps(table=("unverified", [unverified], None)), check_mode=True)
-    assert cell == replace(COMPLIANT, status="unverified_tables", table_status="unverified", table_as_member=False,
-                           table_item_form=None)
+    assert cell == replace(COMPLIANT, status="compliant_unverified", table_status="unverified", table_as_member=False,
+                           table_item_form=None, unverified=["tables"],
+                           tables_not_verified=[{"table": "Service / Service Board", "action": "allow"}])
+
+
+def test_without_the_members_key_tables_and_key_are_unverified_never_steps_nor_drift():
+    unverified = dict(TABLE_STEP, verified=False)
+    found = steps(table=("unverified", [unverified], None), key={})
+    found["tables"].need("Move Service / Service Board", unverified)
+    found["key"].need("Create the key in the UI", {"kind": "api_key", "member": "TopLeft", "action": "create"})
+    want = dict(WANT, vendor="topleft", title="TopLeft", warnings=[], skipped=[], member={"identifier": "TopLeft"},
+                optional={}, outside=[])
+    result = integration.report(want, found, check_mode=True, role=None)
+    assert result.compliance.status == "compliant_unverified" and result.compliance.unverified == ["tables", "key"]
+    assert (result.manual_steps, result.pending, result.differences, result.changed) == ([], [], [], False)
+    assert "the API key of member TopLeft was not verified: no key pair is held for it" in result.warnings
 
 
 def test_no_tables_asked_reads_none():
@@ -317,12 +334,12 @@ def test_a_missing_or_inactive_member_is_missing_member_and_its_fields_are_not_c
     ({"status": "expiring", "expiration": "2030-01-05T00:00:00Z", "validated": True}, "compliant", 0),
     ({"status": "expired", "expiration": "2029-12-01T00:00:00Z"}, "drift", 1),
     ({"status": "refused", "expiration": None}, "drift", 1),
-    ({}, "compliant", 0),
+    ({}, "compliant_unverified", 0),
 ], ids=["held", "expiring", "expired", "refused", "not_held"])
 def test_a_key_the_tenant_refuses_or_that_expired_is_drift_and_the_others_are_not(key, status, cells):
     cell = integration.compliance(WANT, steps(key=key, table=("verified", [], "label")), check_mode=True)
     assert cell == replace(COMPLIANT, status=status, cells=cells, key=key.get("status", "not_held"),
-                           key_expiration=key.get("expiration"))
+                           key_expiration=key.get("expiration"), unverified=[] if key else ["key"])
 
 
 def test_levels_assumed_travels_with_the_cell():
@@ -367,13 +384,14 @@ def test_an_audit_keeps_what_it_found():
 
 @pytest.mark.parametrize("pending, status, cells", [
     ([], "compliant", 0),
-    ([dict(TABLE_STEP, verified=False)], "unverified_tables", 0),
+    ([dict(TABLE_STEP, verified=False)], "compliant_unverified", 0),
     ([TABLE_STEP, dict(TABLE_STEP, verified=False)], "pending_manual_steps", 2),
     ([PERMISSION_DIFF, dict(TABLE_STEP, verified=False), {"kind": "api_key", "member": "TopLeft", "action": "create"}],
      "pending_manual_steps", 4),
 ], ids=["nothing-left", "unverified-tables-only", "a-verified-table-left", "steps-left"])
 def test_a_run_reports_what_it_left_and_what_it_found(pending, status, cells):
-    assert integration.settled(DRIFT, pending, check_mode=False) == replace(DRIFT, status=status, cells=cells, found="drift")
+    assert integration.settled(DRIFT, pending, check_mode=False) == replace(
+        DRIFT, status=status, cells=cells, found="drift", unverified=["tables"] if status == "compliant_unverified" else [])
 
 
 # -- keys: the status of a held key -------------------------------------------------------------------------------------

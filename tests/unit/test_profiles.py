@@ -19,7 +19,7 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.names im
     FunctionIndex, TableIndex, function_key, module_key, table_key)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import check_member_input
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import (
-    SCHEMA, TABLE_KEYS, problems as profile_problems, resolve_shared)
+    SCHEMA, TABLE_KEYS, problems as profile_problems, role_name_specified, specified_fields, resolve_shared)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import check_role_name
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.tenant import converge_tenant
 from simulator import catalogue
@@ -268,7 +268,7 @@ def _set(section, position, **values):
     (lambda data: data.update(tables=["Service Board"]),
      "p.tables[0]: 'Service Board' is not a Table Setup entry written 'Category / Table'"),
     (lambda data: data["member"].pop("identifier"), "p.member.identifier: missing from the profile"),
-    (lambda data: data.update(member="TopLeft"), "p.member: expected a mapping with identifier, name, level, notes"),
+    (lambda data: data.update(member="TopLeft"), "p.member: expected a mapping with identifier, name, level, notes, specified"),
     (lambda data: data.update(levels_assumed="no"), "p.levels_assumed: 'no' is not true or false"),
     (lambda data: data["source"].update(retrieved=datetime.date(2026, 1, 31)),
      "p.source.retrieved: datetime.date(2026, 1, 31) is not a quoted date such as \"2026-01-31\""),
@@ -745,3 +745,38 @@ def test_each_outside_step_is_checked(step, message):
     data = profile("topleft")
     data["outside"] = [step]
     assert profile_problems(data, "p") == [message]
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda data: data["member"].update(specified=["nmae"]),
+     "p.member.specified[0]: 'nmae' is not a member field: identifier, name, email, level, location, department, "
+     "time_zone, excluded_boards, notes"),
+    (lambda data: data["member"].update(specified="level"), "p.member.specified: 'level' is not a list; give a list (or [] for none)"),
+    (lambda data: data["member"].update(specified=["level", "level"]),
+     "p.member.specified: level listed more than once; list each member field once"),
+    (lambda data: data["role"].update(name_specified="no"), "p.role.name_specified: 'no' is not true or false"),
+], ids=["unknown-field", "not-a-list", "twice", "name-specified"])
+def test_what_a_page_specifies_of_the_member_is_checked(change, message):
+    data = profile("lifecycle_manager")
+    change(data)
+    assert profile_problems(data, "p") == [message]
+
+
+# What each of the five pages with a whole table asks of the member: Corporate (level 1) on three; the Member ID and
+# the role name are suggestions on all five ("recommended, or follow an existing pattern", "e.g.", none given).
+@pytest.mark.parametrize("vendor, fields", [
+    ("cw_kanban", ("level",)), ("topleft", ("level",)), ("timesanity", ("level",)), ("mobius", ()),
+    ("lifecycle_manager", ()),
+])
+def test_the_five_full_pages_specify_only_what_they_ask(vendor, fields):
+    data = profile(vendor)
+    assert specified_fields(data) == fields
+    assert role_name_specified(data) is False
+
+
+def test_a_profile_without_specified_judges_what_it_sets():
+    data = profile("mobius")
+    del data["member"]["specified"]
+    del data["role"]["name_specified"]
+    assert specified_fields(data) == ("identifier", "level", "name")
+    assert role_name_specified(data) is True

@@ -298,3 +298,20 @@ def test_a_learnt_fact_joins_the_record_for_its_company_only(tmp_path):
     built = build({"cw_vendors": ["topleft"]}, records={str(path): yaml.safe_load(path.read_text())}, environ={
         "CW_OUTPUT_DIR": str(tmp_path), "CW_COMPANY_ID": "acme"})
     assert built["record"] == str(path) and built["tenant"]["settings_writable"] is True
+
+
+def test_a_recorded_mapping_names_the_role_and_member_and_a_variable_wins():
+    path = "/srv/ansible/cw-output/tenants/acme.yml"
+    record = {path: {"cw_company_id": "acme", "cw_vendor_mappings": {
+        "topleft": {"role_name": "TopLeft Integration", "member_identifier": "tl.api"}, "mobius": {"role_name": "Billing"}}}}
+    built = build({"cw_vendors": ["topleft", "mobius"]}, records=record)
+    topleft, mobius = built["tenant"]["integrations"]
+    assert (topleft["role_name"], topleft["member"]["identifier"]) == ("TopLeft Integration", "tl.api")
+    assert (mobius["role_name"], mobius["member"].get("identifier")) == ("Billing", None)
+    # key_import.yml hands the pair to the member recorded.
+    assert built["vendors"]["topleft"]["member"] == "tl.api"
+    given = item({"cw_vendors": ["topleft"], "cw_role_name": "TL", "cw_member_identifier": "tl2"}, records=record)
+    assert (given["role_name"], given["member"]["identifier"]) == ("TL", "tl2")
+    bad = {path: {"cw_company_id": "acme", "cw_vendor_mappings": {"topleft": {"role": "X"}}}}
+    assert refused({"cw_vendors": ["topleft"]}, records=bad) == (
+        "cw_vendor_mappings (in %s).topleft.role: unknown key; use role_name, member_identifier" % path)

@@ -20,7 +20,9 @@ from ansible_collections.msp.connectwise.plugins.module_utils.resources.permissi
     accepted_cells, catalogue_rows, converge_permissions, desired_matrix, excess_grants, excess_line, read_settings)
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.outcome import Outcome
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import (
-    asked_cells, fill_levels, onboarding_problems, without_asked, key_description, member_identifier, problems as profile_problems)
+    asked_cells, fill_levels, onboarding_problems, without_asked, key_description, member_identifier, problems as profile_problems,
+    role_name_specified, specified_fields)
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.mapping import holders, how_to_record, propose_role
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.review import escalation_rows
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.roles import (
     Role, SecurityRoles, check_role_name, converge_role, find_role, load_roles, takeover_problem)
@@ -60,6 +62,16 @@ class Compliance:
     not_judged: list = listed(default_factory=list)
     tables_disallowed: int = 0
     found: str | None = None
+    # What an audit could not verify without the member's key pair (tables, key); the verdict is then
+    # compliant_unverified when everything else is compliant.
+    unverified: list = listed(default_factory=list)
+    # The API member found holding the vendor's role, when the vendor's page only suggests a Member ID ({"identifier",
+    # "others", "record"}); the role proposed when no role has the suggested name ({"role", "score", ...}).
+    found_member: dict | None = None
+    proposal: dict | None = None
+    # The Table Setup entries an audit could not confirm without the member's key ({"table", "action"}): said, never
+    # steps to do.
+    tables_not_verified: list = listed(default_factory=list)
 
     def as_dict(self):
         if self.status == "offboarded":
@@ -71,7 +83,9 @@ class Compliance:
                 "member_state": self.member_state, "tables_required": self.tables_required,
                 "table_as_member": self.table_as_member, "table_item_form": self.table_item_form,
                 "profile_status": self.profile_status, "profile_missing": self.profile_missing,
-                "not_judged": self.not_judged, "tables_disallowed": self.tables_disallowed}
+                "not_judged": self.not_judged, "tables_disallowed": self.tables_disallowed, "unverified": self.unverified,
+                "found_member": self.found_member, "proposal": self.proposal,
+                "tables_not_verified": self.tables_not_verified}
         if self.found is not None:
             data["found"] = self.found
         return data
@@ -148,6 +162,8 @@ def prevalidate(client, items, check_mode, state="present"):
     # One read of every role and every API member serves all the vendors of this tenant.
     roles = load_roles(client)
     load_members(client)
+    for want in wants:
+        find_as_built(client, want, roles, check_mode)
     # Names the member refers to and the key options, checked with the reads the steps make anyway (cached), so that
     # an unknown location or a bad key pair fails before the role is created rather than after.
     refs = MemberReferences(client, check_mode)
@@ -178,6 +194,47 @@ def prevalidate(client, items, check_mode, state="present"):
     return wants
 
 
+def find_as_built(client, want, roles, check_mode):
+    """The integration as an administrator built it, where the vendor's page only suggests names (engine/mapping.py):
+    the API member that holds the vendor's role becomes the integration's member when the page names no fixed Member
+    ID and none was given; with several, the first by identifier, the others named. An audit with no role of the
+    suggested name proposes the role whose levels match the vendor's table best. Reads only."""
+    role = find_role(client, want["role"])
+    if role is None:
+        if want["find_role"] and check_mode and want["permissions"]:
+            want["proposal"] = propose_role([r for r in roles if r.get("name")], lambda r: read_settings(client, Role.of(r)),
+                                            want["permissions"], want["vendor"])
+            if want["proposal"]:
+                proposal = want["proposal"]
+                want["warnings"].append(
+                    "no role %s: role %s matches %s of the vendor's cells; if it is the %s role, record it with "
+                    "cw_vendor_overrides.%s.role_name, or: %s (nothing in the tenant is renamed)"
+                    % (want["role"], proposal["role"], proposal["score"], want["title"], want["vendor"],
+                       proposal["record"]["doctor"]))
+        return
+    if not want["find_member"]:
+        return
+    identifier = want["member"]["identifier"]
+    found = holders(load_members(client), role["id"])
+    if not found:
+        return
+    ours = next((h for h in found if h.lower() == identifier.lower()), None)
+    chosen = ours or found[0]
+    others = [h for h in found if h != chosen]
+    # API members on the vendor's role, found as such: the role is the vendor's, not someone else's to take over.
+    want["holders_found"] = others
+    if ours is None:
+        want["member"]["identifier"] = chosen
+        want["found_member"] = {"identifier": chosen, "others": others,
+                                "record": how_to_record(want["vendor"], member_identifier=chosen)}
+        want["warnings"].append("API member %s holds role %s: taken as the %s member (the vendor's page only suggests "
+                                "the Member ID %s)" % (chosen, role["name"], want["title"], identifier))
+    if others:
+        want["warnings"].append("role %s is also held by API member(s) %s: %s is judged as the %s member; to judge "
+                                "another, give its identifier (cw_vendor_overrides.%s.member.identifier)"
+                                % (role["name"], ", ".join(others), chosen, want["title"], want["vendor"]))
+
+
 def check_takeover(client, wants):
     """A role or a login that is not the integration's own, refused before any write (an audit reports it the same):
     see takeover_problem and login_problem. One read of the members concerned, made only when a role exists already or
@@ -190,7 +247,9 @@ def check_takeover(client, wants):
         identifier = want["member"]["identifier"]
         found = [login_problem(identifier, records)] if identifier in new else []
         if role:
-            problem, warning = takeover_problem(role, role_holders(client, role["id"], records, identifier), want["adopt_role"])
+            known = {h.lower() for h in want.get("holders_found") or []}
+            others = [h for h in role_holders(client, role["id"], records, identifier) if h.lower() not in known]
+            problem, warning = takeover_problem(role, others, want["adopt_role"])
             found.append(problem)
             want["warnings"].extend([warning] if warning else [])
         problems.extend("integrations[%d] (%s): %s" % (position, want["vendor"], p) for p in found if p)
@@ -275,6 +334,10 @@ def desired(item, check_mode):
     member = dict(profile.get("member") or {})
     member.update({k: v for k, v in (item.get("member") or {}).items() if v is not None})
     member["identifier"] = member_identifier(profile, item.get("member"))
+    given = {k for k, v in (item.get("member") or {}).items() if v is not None}
+    # The fields an audit judges: what the vendor's page specifies, and what the operator gives; every other field of
+    # the profile is written when the member is created only.
+    judged = (set(specified_fields(profile)) | given) - {"identifier"}
     key = dict(item.get("key") or {})
     key["description"] = key_description(profile, key)
     key["kind"] = (profile.get("key") or {}).get("kind") or "permanent"  # what the vendor needs; source: token overrides
@@ -292,6 +355,12 @@ def desired(item, check_mode):
         "tables": tables,
         "disallow": list(profile.get("disallowed_tables") or []),
         "member": member,
+        "create_only": tuple(option for option in MEMBER_OPTIONS if option not in judged and option != "identifier"),
+        "find_member": "identifier" not in specified_fields(profile) and "identifier" not in given,
+        "find_role": not role_name_specified(profile) and not item.get("role_name"),
+        "found_member": None,
+        "holders_found": [],
+        "proposal": None,
         "key": key,
         "purge": bool(item.get("purge")),
         "levels_assumed": bool(profile.get("levels_assumed")),
@@ -324,7 +393,7 @@ def converge_integration(client, want, state="present", method="auto", settings_
         check_mode=check_mode, role=role, accepted=want["accepted"])
     member_params = {option: want["member"].get(option) for option in MEMBER_OPTIONS}
     member_params.update(role=role.name, state="present")
-    steps["member"] = converge_member(client, member_params, check_mode)
+    steps["member"] = converge_member(client, member_params, check_mode, create_only=want["create_only"])
     identifier = want["member"]["identifier"]
     key = want["key"]
     given = (key.get("member_public_key"), key.get("member_private_key")) if key.get("member_public_key") else None
@@ -373,23 +442,41 @@ def report(want, steps, check_mode, role):
     if check_mode and key_state(steps["key"])[0] == "not_held":
         # The rest of the integration is judged all the same; the report must not let that pass for a working key.
         warnings.append("the API key of member %s was not verified: no key pair is held for it" % want["member"]["identifier"])
+    unverified = not_verified(steps, check_mode)
     for name in STEP_ORDER:
         outcome = steps.get(name)
         if outcome is None:
             continue
+        warnings.extend(outcome.warnings)
+        if name in unverified:  # not verified is said as such (the warning says what verifies it), never a step to do
+            continue
         checklist.extend(outcome.manual_steps)
         pending.extend(outcome.pending)
         changed = changed or outcome.reports_change(check_mode)
-        warnings.extend(outcome.warnings)
     return IntegrationResult(
         vendor=want["vendor"], title=want["title"], steps=dict(steps),
         compliance=settled(compliance(want, steps, check_mode), pending, check_mode),
         role=role, member=steps["member"].member, changed=changed, manual_steps=checklist, pending=pending,
-        warnings=warnings, differences=differences(steps), optional=want["optional"], outside=want["outside"],
+        warnings=warnings, differences=differences(steps, unverified), optional=want["optional"], outside=want["outside"],
         unheld_keys=steps["key"].unheld_keys or [])
 
 
-def differences(steps):
+def not_verified(steps, check_mode):
+    """What an audit could not verify without the member's key pair: its Table Setup list (read only as the member)
+    and its key, when no pair is held for an existing member. An expired or refused pair is drift, never this; a
+    missing member's key is a step to do."""
+    if not check_mode or steps["member"].before.get("state") != "present":
+        return ()
+    found = []
+    tables = steps.get("tables")
+    if tables is not None and tables.status == "unverified":
+        found.append("tables")
+    if key_state(steps["key"])[0] == "not_held":
+        found.append("key")
+    return tuple(found)
+
+
+def differences(steps, unverified=()):
     """Everything that differs from the profile, whether the API or a person will fix it (the audit's detail)."""
     found = []
     if steps["role"].before.get("state") == "absent":
@@ -403,7 +490,7 @@ def differences(steps):
         if member.before.get(field) != member.after.get(field) and field != "identifier":
             found.append({"kind": "member", "member": member.after.get("identifier"), "field": field,
                           "from": member.before.get(field), "to": member.after.get(field)})
-    if steps["key"].pending or not steps["key"].validated:
+    if (steps["key"].pending or not steps["key"].validated) and "key" not in unverified:
         status, expiration = key_state(steps["key"])
         found.append({"kind": "api_key", "member": member.after.get("identifier"), "action": "create", "status": status,
                       "expiration": expiration})
@@ -417,14 +504,15 @@ def settled(found, pending, check_mode):
     if not pending:
         return replace(found, found=found.status, status="compliant", cells=0)
     if all(p.get("kind") == "table" and not p.get("verified", True) for p in pending):
-        return replace(found, found=found.status, status="unverified_tables", cells=0)
+        return replace(found, found=found.status, status="compliant_unverified", cells=0, unverified=["tables"])
     # Cells, as an audit counts them: a permission step changes several; a table, member or key step is one.
     return replace(found, found=found.status, status="pending_manual_steps",
                    cells=sum(len(p.get("cells") or {}) or 1 for p in pending))
 
 
 def compliance(want, steps, check_mode):
-    """The audit cell: compliant, drift (with the count of differing cells), missing role/member, unverified tables."""
+    """The audit cell: missing_role, missing_member, drift (with the count of differing cells), compliant_unverified
+    (compliant in all it could judge; ``unverified`` names what needs the member's key pair: tables, key) or compliant."""
     role_missing = steps["role"].before.get("state") == "absent"
     member_before = steps["member"].before
     member_missing = member_before.get("state") in ("absent", "inactive")
@@ -443,8 +531,8 @@ def compliance(want, steps, check_mode):
         status = "missing_member"
     elif permission_cells or member_fields or table_cells or key_drift:
         status = "drift"
-    elif table_status == "unverified":
-        status = "unverified_tables"
+    elif not_verified(steps, check_mode):
+        status = "compliant_unverified"
     else:
         # Grants the vendor did not ask for are listed in excess_grants but leave the verdict compliant: other grants
         # are allowed (purge removes them, and then they are drift).
@@ -456,7 +544,10 @@ def compliance(want, steps, check_mode):
         permission_rows=len(steps["permissions"].after), member_state=member_before.get("state"),
         tables_required=len(want["tables"]), table_as_member=bool(tables) and tables.as_member,
         table_item_form=tables.item_form if tables else None, profile_status=want["status"],
-        profile_missing=want["missing"], not_judged=list(want["not_judged"]), tables_disallowed=len(want["disallow"]))
+        profile_missing=want["missing"], not_judged=list(want["not_judged"]), tables_disallowed=len(want["disallow"]),
+        unverified=list(not_verified(steps, check_mode)), found_member=want.get("found_member"), proposal=want.get("proposal"),
+        tables_not_verified=[{"table": p["table"], "action": p["action"]} for p in (tables.pending if tables else [])
+                             if "tables" in not_verified(steps, check_mode)])
 
 
 def key_state(outcome):

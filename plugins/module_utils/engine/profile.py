@@ -20,6 +20,7 @@ import ipaddress
 import re
 
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.levels import CELLS, LEVELS
+from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.names import function_key, table_key
 
 _VENDOR = re.compile(r"[a-z0-9]+(_[a-z0-9]+)*")
@@ -58,6 +59,7 @@ KINDS = {
                 "an IP address or network such as 203.0.113.7 or 203.0.113.0/24 (an address a page prints incomplete "
                 "belongs in the step's text, to confirm with the vendor)"),
     "outside kind": (lambda v: v in OUTSIDE_KINDS, "one of " + ", ".join(OUTSIDE_KINDS)),
+    "member field": (lambda v: v in MEMBER_OPTIONS, "a member field: " + ", ".join(MEMBER_OPTIONS)),
     "key kind": (lambda v: v in ("permanent", "token"),
                  "permanent (a key made on the member's API Keys tab) or token (issued through the API; it expires)"),
 }
@@ -78,14 +80,20 @@ SCHEMA = {
     "missing": "text or null",
     "same_as": "vendor",
     "levels_assumed": "bool",
-    "role": {"name": "text"},
+    # name_specified: false when the page gives the role name as a suggestion ("or follow an existing pattern"): an
+    # audit then finds the vendor's role by its settings when no role has the name (see engine/mapping.py).
+    "role": {"name": "text", "name_specified": "bool"},
     "permissions": [ROW],
     "optional_permissions": [ROW],
     "temporary_permissions": [TEMPORARY_ROW],
     "tables": ["table"],
     "optional_tables": ["table"],
     "disallowed_tables": ["table"],
-    "member": {"identifier": "text", "name": "text or null", "level": "text or null", "notes": "text or null"},
+    # specified: the member fields the vendor's page requires; an audit judges only these (and the member's role and
+    # licence class API, always). A field the page leaves open is set when the member is created, never judged; an
+    # identifier not listed is only a suggestion, so an audit finds the API member that holds the vendor's role.
+    "member": {"identifier": "text", "name": "text or null", "level": "text or null", "notes": "text or null",
+               "specified": ["member field"]},
     "key": {"description": "text", "kind": "key kind"},
     "outside": [OUTSIDE_STEP],
     "notes": ["text"],
@@ -122,6 +130,10 @@ def _consistency(profile, where):
     if status == "complete" and profile.get("missing"):
         found.append("%s.missing: only a partial profile leaves something unknown; set status: partial or remove missing"
                      % where)
+    specified = (profile.get("member") or {}).get("specified") or []
+    twice = sorted({field for field in specified if specified.count(field) > 1})
+    if twice:
+        found.append("%s.member.specified: %s listed more than once; list each member field once" % (where, ", ".join(twice)))
     allowed = {table_key(t) for t in (profile.get("tables") or []) + (profile.get("optional_tables") or [])}
     for position, entry in enumerate(profile.get("disallowed_tables") or []):
         if table_key(entry) in allowed:
@@ -306,3 +318,18 @@ def key_description(profile, key=None):
     profile = _mapping(profile)
     return (_mapping(key).get("description") or _mapping(profile.get("key")).get("description") or profile.get("title")
             or profile.get("vendor"))
+
+
+def specified_fields(profile):
+    """The member fields the vendor's page requires (``member.specified``). A profile without the key (one written
+    before it) keeps the former rule: the identifier, the level and every field it gives a value."""
+    member = _mapping(_mapping(profile).get("member"))
+    if isinstance(member.get("specified"), list):
+        return tuple(member["specified"])
+    given = [k for k, v in member.items() if k in MEMBER_OPTIONS and v is not None]
+    return tuple(dict.fromkeys(["identifier", "level"] + given))
+
+
+def role_name_specified(profile):
+    """Whether the vendor's page fixes the role's name (``role.name_specified``, default true)."""
+    return _mapping(_mapping(profile).get("role")).get("name_specified") is not False

@@ -14,6 +14,7 @@ import json
 import os
 import shlex
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine.mapping import check_mappings
 from ansible_collections.msp.connectwise.plugins.module_utils.engine.profile import key_description, member_identifier, resolve_shared
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.keys import KEY_OPTIONS
 from ansible_collections.msp.connectwise.plugins.module_utils.resources.members import MEMBER_FIELDS, MEMBER_OPTIONS
@@ -249,6 +250,18 @@ def integration_item(vendor, profile, values, extra, single, key_dest, handback)
     return item
 
 
+def apply_mappings(items, vendors, mappings):
+    """The role and member a tenant's record maps to each vendor (doctor.yml cw_record_mapping, engine/mapping.py),
+    where the variables name none: a variable (cw_role_name, cw_member_identifier, cw_vendor_overrides) has the last
+    word."""
+    for vendor, item in zip(vendors, items):
+        mapping = mappings.get(vendor) or {}
+        if mapping.get("role_name") and not item.get("role_name"):
+            item["role_name"] = mapping["role_name"]
+        if mapping.get("member_identifier") and not (item.get("member") or {}).get("identifier"):
+            item["member"] = dict(item.get("member") or {}, identifier=mapping["member_identifier"])
+
+
 def recorded_facts(recorded, company):
     """What doctor.yml recorded of this tenant, unless it was recorded for another company under the same host name
     (localhost runs with other CW_* variables)."""
@@ -337,6 +350,8 @@ def build_tenant(variables, profiles, read_record, host="localhost", inventory_s
              for vendor in vendors]
     company = variables["cw_company_id"] if "cw_company_id" in variables else environ.get("CW_COMPANY_ID", "")
     recorded = recorded_facts(read_record(record_path(values, host)), company)
+    apply_mappings(items, vendors, check_mappings(recorded.get("cw_vendor_mappings"),
+                                                  "cw_vendor_mappings (in %s)" % record_path(values, host)))
     writable = values["cw_settings_writable"]
     if writable is None and recorded.get("cw_settings_writable") is not None:
         writable = to_bool("cw_settings_writable (recorded by doctor.yml)", recorded["cw_settings_writable"])

@@ -268,7 +268,9 @@ def same(option, a, b):
     return a == b
 
 
-def converge_member(client, params, check_mode):
+def converge_member(client, params, check_mode, create_only=()):
+    """Ensure the member. ``create_only``: options written when the member is created and never compared nor
+    rewritten on an existing member (what the vendor's page leaves to the administrator)."""
     check_member_input(params)
     identifier = params["identifier"]
     outcome = MemberOutcome("API member %s" % identifier)
@@ -287,7 +289,7 @@ def converge_member(client, params, check_mode):
         return outcome
     wanted = desired(params, refs)
     after = dict(before) if member else {"identifier": identifier}
-    after.update({k: v for k, v in wanted.items() if v is not None})
+    after.update({k: v for k, v in wanted.items() if v is not None and (member is None or k not in create_only)})
     after["state"] = "present"
     outcome.after = after
     if member is None:
@@ -319,7 +321,7 @@ def converge_member(client, params, check_mode):
     if member.get("inactiveFlag"):
         operations.append({"op": "replace", "path": "inactiveFlag", "value": False})
     for option, value in wanted.items():
-        if value is None or same(option, before.get(option), value):
+        if value is None or option in create_only or same(option, before.get(option), value):
             continue
         operations.extend(patch_ops(option, value, refs))
     if operations:
