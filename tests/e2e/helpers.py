@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from ansible_collections.msp.connectwise.plugins.module_utils.engine import history
 from tests.conftest import REPO
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -102,3 +104,10 @@ def evidence(root, cell_id):
     for row in rows:
         assert row[0].tag == "th" and row[0].get("scope") == "row", ET.tostring(row)
     return {text(row[0]): row[1] for row in rows}
+
+
+def dated_earlier(snapshot, seconds=5):
+    """A tenant's snapshot renamed to ``seconds`` earlier: two runs of a test are then a second apart or more, as runs
+    are, whatever the machine's clock does under load (a run within the same second replaces the snapshot)."""
+    taken = datetime.datetime.strptime(snapshot.name[:-len(".json")], history.STAMP) - datetime.timedelta(seconds=seconds)
+    return snapshot.rename(snapshot.with_name(taken.strftime(history.STAMP) + ".json"))

@@ -17,7 +17,7 @@ from tests.published import unpublished
 
 from .capture_tenant import api
 from .conftest import CLIENT_ID, run_book, tenant_env
-from .helpers import administer, by_id, items, lead, moved_by_browsers, parse_report, text, writes
+from .helpers import administer, by_id, dated_earlier, items, lead, moved_by_browsers, parse_report, text, writes
 
 # As this tenant names them (the profile asks for "Project / Project Boards" and "Service / Service Boards").
 TIMESANITY_TABLES = ["General / Auto Sync", "Project / Project Board", "Service / Service Board"]
@@ -314,6 +314,7 @@ def test_review_names_each_privileged_member_sends_no_write_and_reports_a_change
     [first] = (out / "history" / "localhost").iterdir()
     assert stat.S_IMODE(os.stat(first).st_mode) == 0o600
     assert report["tenants"]["localhost"]["snapshot"] == str(first)
+    first = dated_earlier(first)
     shot = json.loads(first.read_text())
     assert shot["api_members"]["OldTool"] == {"id": shot["api_members"]["OldTool"]["id"], "role": "Onboarder", "inactive": True}
     assert "private" not in first.read_text().lower()
@@ -354,6 +355,7 @@ def test_each_audit_keeps_a_snapshot_too_and_the_review_compares_with_it(sim, bo
     assert first.rc == 0, first.output
     folder = tmp_path / "out" / "history" / "localhost"
     [snapshot] = folder.iterdir()
+    snapshot = dated_earlier(snapshot)
     assert json.loads((tmp_path / "out" / "reports" / "audit.json").read_text())["changes"] == []
 
     sim.ui_set_levels("Technician", [{"module": "System", "function": "Security Roles", "edit": "All"}])
