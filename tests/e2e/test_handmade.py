@@ -209,3 +209,22 @@ def test_several_members_on_the_vendors_role_the_first_by_identifier_is_judged_a
     assert cell["compliance"]["found_member"]["others"] == [held["cw_kanban"][0]]
     assert cell["status"] == "drift" and cell["compliance"]["member_fields"] == ["level"], run.stdout[-3000:]
     assert any("role CW Kanban is also held by API member(s) kanban.api: akanban is judged" in w for w in cell["warnings"])
+
+
+def test_onboarding_stops_before_any_write_where_the_integration_was_built_by_hand_under_another_role_name(sim, book, tmp_path):
+    held = build_by_hand(sim, "acme", roles={"topleft": "TopLeft Integration"}, vendors=["topleft"])
+    before = tenant_data(sim, "acme")
+    sim.clear_requests()
+    run = book("onboard.yml", inventory=inventory(sim, "acme", vendors=["topleft"]))
+    assert run.rc != 0
+    assert writes(sim) == []
+    assert ("no role TopLeft, but role TopLeft Integration, held by API member %s, matches" % held["topleft"][0]
+            in run.output), run.stdout[-3000:]
+    assert "cw_vendor_overrides.topleft.role_name: TopLeft Integration" in run.output
+    assert tenant_data(sim, "acme")["roles"] == before["roles"]
+
+    # Named, the role is created beside the one built by hand: the administrator's choice, said in so many words.
+    run = book("onboard.yml", inventory=inventory(sim, "acme", vendors=["topleft"], cw_fail_on_pending=False,
+                                                  cw_vendor_overrides={"topleft": {"role_name": "TopLeft"}}))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert {"TopLeft", "TopLeft Integration"} <= {r["name"] for r in tenant_data(sim, "acme")["roles"]}
