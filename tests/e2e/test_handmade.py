@@ -16,6 +16,7 @@ from tests.conftest import REPO
 from .capture_tenant import api
 from .conftest import CLIENT_ID
 from .helpers import writes
+from .test_secrets import vaulted_key_file
 
 HANDMADE = yaml.safe_load((REPO / "tests" / "fixtures" / "handmade" / "tenants.yml").read_text())
 VENDORS = tuple(HANDMADE)
@@ -228,3 +229,21 @@ def test_onboarding_stops_before_any_write_where_the_integration_was_built_by_ha
                                                   cw_vendor_overrides={"topleft": {"role_name": "TopLeft"}}))
     assert run.rc == 0, run.stdout[-3000:]
     assert {"TopLeft", "TopLeft Integration"} <= {r["name"] for r in tenant_data(sim, "acme")["roles"]}
+
+
+def test_key_import_keeps_the_pair_for_the_member_on_the_vendors_role_and_the_audit_then_verifies(sim, book, tmp_path):
+    held = build_by_hand(sim, "acme", vendors=["topleft"])
+    identifier, public, private = held["topleft"]
+    key_file, _password = vaulted_key_file(tmp_path, {"publicKey": public, "privateKey": private})
+    sim.clear_requests()
+    run = book("key_import.yml", inventory=inventory(sim, "acme", vendors=["topleft"]), tag="import",
+               extra={"cw_vendor": "topleft", "cw_key_file": str(key_file)},
+               env={"ANSIBLE_VAULT_PASSWORD_FILE": str(tmp_path / "vault-password")})
+    assert run.rc == 0, run.stdout[-3000:]
+    assert writes(sim) == []
+    assert "The pair of API member %s works" % identifier in run.output
+    assert private not in run.output
+    # The audit finds the same member and verifies its Table Setup list and key with the pair kept.
+    cells, run = audit(sim, book, tmp_path, "acme", vendors=["topleft"])
+    assert cells["topleft"]["status"] == "compliant", run.stdout[-3000:]
+    assert cells["topleft"]["key"] == "held" and cells["topleft"]["compliance"]["unverified"] == []
