@@ -16,6 +16,7 @@ from tests.conftest import REPO
 from .capture_tenant import api
 from .conftest import CLIENT_ID
 from .helpers import writes
+from .test_secrets import vaulted_key_file
 
 HANDMADE = yaml.safe_load((REPO / "tests" / "fixtures" / "handmade" / "tenants.yml").read_text())
 VENDORS = tuple(HANDMADE)
@@ -84,7 +85,7 @@ def test_a_tenant_set_up_by_hand_is_compliant_unverified_without_keys_and_compli
         assert cell["compliance"]["unverified"] == (["tables", "key"] if vendor in WITH_TABLES else ["key"])
         assert (cell["manual_steps"], cell["tables"], cell["differences"]) == ([], [], [])
         assert "the API key of member %s was not verified: no key pair is held for it" % held[vendor][0] in cell["warnings"]
-    assert not (tmp_path / "out" / "checklists").exists() or list((tmp_path / "out" / "checklists").iterdir()) == []
+    assert list((tmp_path / "out" / "checklists").glob("*")) == []  # no checklist, whether or not the folder exists
     # Nothing differs that anyone could change: the tenant is not shown as changed.
     assert run.recap()["acme"]["changed"] == 0, run.stdout[-3000:]
 
@@ -209,3 +210,40 @@ def test_several_members_on_the_vendors_role_the_first_by_identifier_is_judged_a
     assert cell["compliance"]["found_member"]["others"] == [held["cw_kanban"][0]]
     assert cell["status"] == "drift" and cell["compliance"]["member_fields"] == ["level"], run.stdout[-3000:]
     assert any("role CW Kanban is also held by API member(s) kanban.api: akanban is judged" in w for w in cell["warnings"])
+
+
+def test_onboarding_stops_before_any_write_where_the_integration_was_built_by_hand_under_another_role_name(sim, book, tmp_path):
+    held = build_by_hand(sim, "acme", roles={"topleft": "TopLeft Integration"}, vendors=["topleft"])
+    before = tenant_data(sim, "acme")
+    sim.clear_requests()
+    run = book("onboard.yml", inventory=inventory(sim, "acme", vendors=["topleft"]))
+    assert run.rc != 0
+    assert writes(sim) == []
+    assert ("no role TopLeft, but role TopLeft Integration, held by API member %s, matches" % held["topleft"][0]
+            in run.output), run.stdout[-3000:]
+    assert "cw_vendor_overrides.topleft.role_name: TopLeft Integration" in run.output
+    assert tenant_data(sim, "acme")["roles"] == before["roles"]
+
+    # Named, the role is created beside the one built by hand: the administrator's choice, said in so many words.
+    run = book("onboard.yml", inventory=inventory(sim, "acme", vendors=["topleft"], cw_fail_on_pending=False,
+                                                  cw_vendor_overrides={"topleft": {"role_name": "TopLeft"}}))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert {"TopLeft", "TopLeft Integration"} <= {r["name"] for r in tenant_data(sim, "acme")["roles"]}
+
+
+def test_key_import_keeps_the_pair_for_the_member_on_the_vendors_role_and_the_audit_then_verifies(sim, book, tmp_path):
+    held = build_by_hand(sim, "acme", vendors=["topleft"])
+    identifier, public, private = held["topleft"]
+    key_file, _password = vaulted_key_file(tmp_path, {"publicKey": public, "privateKey": private})
+    sim.clear_requests()
+    run = book("key_import.yml", inventory=inventory(sim, "acme", vendors=["topleft"]), tag="import",
+               extra={"cw_vendor": "topleft", "cw_key_file": str(key_file)},
+               env={"ANSIBLE_VAULT_PASSWORD_FILE": str(tmp_path / "vault-password")})
+    assert run.rc == 0, run.stdout[-3000:]
+    assert writes(sim) == []
+    assert "The pair of API member %s works" % identifier in run.output
+    assert private not in run.output
+    # The audit finds the same member and verifies its Table Setup list and key with the pair kept.
+    cells, run = audit(sim, book, tmp_path, "acme", vendors=["topleft"])
+    assert cells["topleft"]["status"] == "compliant", run.stdout[-3000:]
+    assert cells["topleft"]["key"] == "held" and cells["topleft"]["compliance"]["unverified"] == []

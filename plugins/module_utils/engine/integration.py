@@ -163,7 +163,12 @@ def prevalidate(client, items, check_mode, state="present"):
     roles = load_roles(client)
     load_members(client)
     for want in wants:
-        find_as_built(client, want, roles, check_mode)
+        try:
+            find_as_built(client, want, roles, check_mode, wants)
+        except ValueError as exc:
+            problems.append("integrations[%d] (%s): %s" % (wants.index(want), want["vendor"], exc))
+    if problems:
+        raise ValueError("; ".join(problems))
     # Names the member refers to and the key options, checked with the reads the steps make anyway (cached), so that
     # an unknown location or a bad key pair fails before the role is created rather than after.
     refs = MemberReferences(client, check_mode)
@@ -194,16 +199,37 @@ def prevalidate(client, items, check_mode, state="present"):
     return wants
 
 
-def find_as_built(client, want, roles, check_mode):
+def find_as_built(client, want, roles, check_mode, wants=()):
     """The integration as an administrator built it, where the vendor's page only suggests names (engine/mapping.py):
     the API member that holds the vendor's role becomes the integration's member when the page names no fixed Member
     ID and none was given; with several, the first by identifier, the others named. An audit with no role of the
-    suggested name proposes the role whose levels match the vendor's table best. Reads only."""
+    suggested name proposes the role whose levels match the vendor's table best. Onboarding stops before any write when
+    a role an API member holds matches every cell of it (ValueError): the integration is there already, built by hand,
+    and a second role and member beside it would be an integration nobody uses. Reads only."""
     role = find_role(client, want["role"])
     if role is None:
-        if want["find_role"] and check_mode and want["permissions"]:
-            want["proposal"] = propose_role([r for r in roles if r.get("name")], lambda r: read_settings(client, Role.of(r)),
-                                            want["permissions"], want["vendor"])
+        if want["find_role"] and want["permissions"]:
+            # An audit weighs every role. Onboarding weighs only the roles an API member holds (an integration built by
+            # hand has its member on its role; no read at all on a tenant with none), other than those of the run's
+            # other vendors, and stops only at a full match.
+            members = load_members(client)
+            others = {w["role"].lower() for w in wants if w is not want}
+            candidates = [r for r in roles if r.get("name")
+                          and (check_mode or (holders(members, r["id"]) and r["name"].lower() not in others))]
+            want["proposal"] = propose_role(candidates, lambda r: read_settings(client, Role.of(r)), want["permissions"],
+                                            want["vendor"])
+            if want["proposal"] and not check_mode:
+                proposal, want["proposal"] = want["proposal"], None
+                if proposal["matching"] < proposal["required"]:
+                    return
+                raise ValueError(
+                    "no role %s, but role %s, held by API member %s, matches %s of the vendor's cells: the %s integration "
+                    "looks built by hand already, and nothing was written. To converge it, record that role (nothing in "
+                    "the tenant is renamed): cw_vendor_overrides.%s.role_name: %s, or %s. To create role %s beside it "
+                    "instead, name it: cw_vendor_overrides.%s.role_name: %s"
+                    % (want["role"], proposal["role"], ", ".join(holders(members, role_id(roles, proposal["role"]))),
+                       proposal["score"], want["title"], want["vendor"], proposal["role"], proposal["record"]["doctor"],
+                       want["role"], want["vendor"], want["role"]))
             if want["proposal"]:
                 proposal = want["proposal"]
                 want["warnings"].append(
@@ -233,6 +259,10 @@ def find_as_built(client, want, roles, check_mode):
         want["warnings"].append("role %s is also held by API member(s) %s: %s is judged as the %s member; to judge "
                                 "another, give its identifier (cw_vendor_overrides.%s.member.identifier)"
                                 % (role["name"], ", ".join(others), chosen, want["title"], want["vendor"]))
+
+
+def role_id(roles, name):
+    return next(r["id"] for r in roles if r.get("name") == name)
 
 
 def check_takeover(client, wants):
